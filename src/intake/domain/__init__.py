@@ -1,0 +1,1 @@
+"""Pure rules and decisions: no I/O, unit-testable with plain values."""

@@ -1,0 +1,144 @@
+"""The vocabulary of the desk: outcomes, document types, reasons, terms."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+class Outcome(StrEnum):
+    """What became of one received message; exactly one per message."""
+
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    OTHER = "other"  # an inquiry for a human: no application subject, no attachment
+    IGNORED = "ignored"  # auto-replies and bounces; never acknowledged
+    DUPLICATE = "duplicate"  # the same message already recorded
+
+
+OUTCOME_LABELS: dict[Outcome, str] = {
+    Outcome.ACCEPTED: "受付",
+    Outcome.REJECTED: "不備",
+    Outcome.OTHER: "その他（問い合わせ等）",
+    Outcome.IGNORED: "自動応答・エラー通知",
+    Outcome.DUPLICATE: "重複",
+}
+
+
+class DocType(StrEnum):
+    APPLICATION_FORM = "application_form"
+    EXPERIENCE_SHEET = "experience_sheet"
+    EMPLOYMENT_CERTIFICATE = "employment_certificate"
+    EXPERIENCE_PROOF = "experience_proof"
+    QUALIFICATION_PROOF = "qualification_proof"
+
+
+DOC_LABELS: dict[DocType, str] = {
+    DocType.APPLICATION_FORM: "受講申込書",
+    DocType.EXPERIENCE_SHEET: "実務経験申告書",
+    DocType.EMPLOYMENT_CERTIFICATE: "在職証明書",
+    DocType.EXPERIENCE_PROOF: "実務経験の疎明資料",
+    DocType.QUALIFICATION_PROOF: "国家資格の疎明資料",
+}
+
+# The two agency forms must be Excel; the supporting documents may be scans or documents.
+FORM_EXTENSIONS = frozenset({"xlsx"})
+SUPPORTING_EXTENSIONS = frozenset({"pdf", "jpg", "jpeg", "png", "xlsx", "docx"})
+ALLOWED_EXTENSIONS: dict[DocType, frozenset[str]] = {
+    DocType.APPLICATION_FORM: FORM_EXTENSIONS,
+    DocType.EXPERIENCE_SHEET: FORM_EXTENSIONS,
+    DocType.EMPLOYMENT_CERTIFICATE: SUPPORTING_EXTENSIONS,
+    DocType.EXPERIENCE_PROOF: SUPPORTING_EXTENSIONS,
+    DocType.QUALIFICATION_PROOF: SUPPORTING_EXTENSIONS,
+}
+
+
+class ReasonCode(StrEnum):
+    SUBJECT_FORMAT = "SUBJECT_FORMAT"
+    SUBJECT_NAME_NOT_ROMAJI = "SUBJECT_NAME_NOT_ROMAJI"
+    OUTSIDE_PERIOD = "OUTSIDE_PERIOD"
+    MISSING_APPLICATION_FORM = "MISSING_APPLICATION_FORM"
+    MISSING_EXPERIENCE_SHEET = "MISSING_EXPERIENCE_SHEET"
+    MISSING_EMPLOYMENT_CERTIFICATE = "MISSING_EMPLOYMENT_CERTIFICATE"
+    ATTACHMENT_NAME_FORMAT = "ATTACHMENT_NAME_FORMAT"
+    ATTACHMENT_NAME_MISMATCH = "ATTACHMENT_NAME_MISMATCH"
+    ATTACHMENT_FILE_TYPE = "ATTACHMENT_FILE_TYPE"
+    FORM_NOT_XLSX = "FORM_NOT_XLSX"
+    ATTACHMENT_TOO_LARGE = "ATTACHMENT_TOO_LARGE"
+    MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE"
+    PROCESSING_ERROR = "PROCESSING_ERROR"
+
+
+class Reason(BaseModel):
+    """One problem with a message: a stable code and a Japanese sentence for operators."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: ReasonCode
+    message: str
+
+
+DocumentNameList = Annotated[list[str], Field(min_length=1)]
+
+
+class DocumentNames(BaseModel):
+    """Document names accepted before ``_<name>`` in attachment names (aliases included)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    application_form: DocumentNameList = Field(default_factory=lambda: ["受講申込書"])
+    experience_sheet: DocumentNameList = Field(default_factory=lambda: ["実務経験申告書"])
+    employment_certificate: DocumentNameList = Field(default_factory=lambda: ["在職証明書"])
+    experience_proof: DocumentNameList = Field(
+        default_factory=lambda: ["疎明資料", "実務経験疎明資料", "実務経験証明書", "在籍証明書"]
+    )
+    qualification_proof: DocumentNameList = Field(
+        default_factory=lambda: ["資格証明書", "登録証", "登録証明書", "合格証書", "資格証"]
+    )
+
+    def by_type(self) -> dict[DocType, list[str]]:
+        return {doc: list(getattr(self, doc.value)) for doc in DocType}
+
+
+def _aware(value: datetime) -> datetime:
+    # A deadline written without an offset is a deadline in Tokyo, as the page states them.
+    return value.replace(tzinfo=TOKYO) if value.tzinfo is None else value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+class Term(BaseModel):
+    """One application term (期): its period and capacity."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int = Field(ge=1)
+    name: str
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+    capacity: int = Field(default=60, ge=1)
+    training_starts_on: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Term:
+        if self.closes_at <= self.opens_at:
+            raise ValueError(f"{self.name}: closes_at が opens_at 以前です")
+        return self
+
+    def contains(self, instant: datetime) -> bool:
+        return self.opens_at <= instant <= self.closes_at
+
+
+def open_terms(terms: list[Term], received_at: datetime) -> list[Term]:
+    """Terms whose application period contains the received time (bounds included).
+
+    Periods may overlap (第1期 closes after 第2期 opens): then the form decides the term.
+    """
+    return sorted((t for t in terms if t.contains(received_at)), key=lambda t: t.opens_at)

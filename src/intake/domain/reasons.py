@@ -1,0 +1,66 @@
+"""Japanese operator messages for each reason code, in one place."""
+
+from __future__ import annotations
+
+from intake.domain.model import Reason, ReasonCode
+
+_TEMPLATES: dict[ReasonCode, str] = {
+    ReasonCode.SUBJECT_FORMAT: (
+        "件名「{subject}」が所定の形式「受講申込_氏名（ローマ字）」になっていません。"
+    ),
+    ReasonCode.SUBJECT_NAME_NOT_ROMAJI: (
+        "件名の氏名「{name}」がローマ字表記ではありません（例：受講申込_YAMADA Taro）。"
+    ),
+    ReasonCode.OUTSIDE_PERIOD: (
+        "受信日時 {received} はいずれの期の募集期間にも含まれません（{periods}）。"
+    ),
+    ReasonCode.MISSING_APPLICATION_FORM: (
+        "受講申込書（ファイル名「受講申込書_{name}.xlsx」）が添付されていません。"
+    ),
+    ReasonCode.MISSING_EXPERIENCE_SHEET: (
+        "実務経験申告書（ファイル名「実務経験申告書_{name}.xlsx」）が添付されていません。"
+        "国家資格により実務経験が免除される場合は、資格を証明する書類の添付が必要です。"
+    ),
+    ReasonCode.MISSING_EMPLOYMENT_CERTIFICATE: (
+        "在職証明書（ファイル名「在職証明書_{name}.pdf」など）が添付されていません。"
+    ),
+    ReasonCode.ATTACHMENT_NAME_FORMAT: (
+        "添付ファイル「{filename}」の名前が所定の形式「資料名_氏名（ローマ字）」になっていません"
+        "（資料名として使えるもの：{documents}）。"
+    ),
+    ReasonCode.ATTACHMENT_NAME_MISMATCH: (
+        "添付ファイル「{filename}」の氏名「{name}」が件名の氏名「{subject_name}」と一致しません。"
+    ),
+    ReasonCode.ATTACHMENT_FILE_TYPE: (
+        "添付ファイル「{filename}」（{document}）の形式 .{extension} は受け付けていません"
+        "（使える形式：{allowed}）。"
+    ),
+    ReasonCode.FORM_NOT_XLSX: (
+        "{document}「{filename}」が Excel 形式（.xlsx）ではありません。"
+        "所定の様式を Excel 形式のまま提出する必要があります。"
+    ),
+    ReasonCode.ATTACHMENT_TOO_LARGE: (
+        "添付ファイル「{filename}」のサイズ {size} が上限 {limit} を超えています。"
+    ),
+    ReasonCode.MESSAGE_TOO_LARGE: (
+        "メール全体のサイズ {size} が上限 {limit} を超えているため、内容を確認できません。"
+        "原本は保存済みです。"
+    ),
+    ReasonCode.PROCESSING_ERROR: (
+        "メールの解析中に予期しないエラーが発生しました（{error}）。原本は保存済みです。"
+        "内容を確認し、必要であれば再処理してください。"
+    ),
+}
+
+
+def reason(code: ReasonCode, **details: object) -> Reason:
+    return Reason(code=code, message=_TEMPLATES[code].format(**details))
+
+
+def human_size(size: int) -> str:
+    """Byte counts as operators read them: 20 MB, 512 KB, 800 バイト."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+    if size >= 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size} バイト"
