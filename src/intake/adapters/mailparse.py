@@ -1,0 +1,552 @@
+"""Raw RFC 5322 bytes -> :class:`ParsedMail`, robust against Japanese mail clients.
+
+mail-parser is used only to obtain the :class:`email.message.Message` tree
+(``MailParser.message``).  Subject, names, bodies and attachments are extracted by
+walking that tree here, because mail-parser NFC-normalises strings, invents names
+for nameless attachments, drops unnamed parts into ``text_not_managed``, flattens
+the attachments of embedded ``message/rfc822`` parts (a bounce's quoted original),
+returns 7-bit ISO-2022-JP bodies undecoded, and silently ignores decode errors.
+"""
+
+from __future__ import annotations
+
+import html
+import pathlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import errors as email_errors
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from email.utils import parseaddr, parsedate_to_datetime
+from typing import Any
+
+import mailparser
+
+from intake.adapters.jpcodec import (
+    decode_header_detailed,
+    decode_raw_header,
+    decode_text,
+    header_str_to_bytes,
+    normalize_charset,
+)
+
+__all__ = [
+    "MAX_HEADER_BYTES",
+    "MailAttachment",
+    "ParsedMail",
+    "parse_mail_bytes",
+    "parse_mail_file",
+    "parse_mail_file_headers",
+    "parse_mail_headers",
+    "safe_basename",
+]
+
+# A header block larger than this is not a real mail header; stop reading there.
+MAX_HEADER_BYTES = 1024 * 1024
+# Deeper MIME nesting than this is hostile or broken; the rest is skipped (noted).
+MAX_DEPTH = 40
+SAFE_BASENAME_MAX = 200
+
+
+@dataclass(frozen=True)
+class MailAttachment:
+    filename: str | None  # decoded name as sent (not normalised); None when nameless
+    content_type: str  # lower-case MIME type
+    disposition: str | None  # "attachment" | "inline" | None
+    payload: bytes  # transfer encoding (base64/qp) undone
+
+    @property
+    def size(self) -> int:
+        return len(self.payload)
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    message_id: str | None
+    subject: str
+    from_address: str | None
+    from_display: str
+    date: datetime | None
+    headers: dict[str, str]
+    content_type: str
+    body_text: str
+    attachments: tuple[MailAttachment, ...]
+    defects: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------------------
+# Public entry points
+# --------------------------------------------------------------------------------------
+
+
+def parse_mail_file(path: pathlib.Path) -> ParsedMail:
+    """Parse a mail file.  Raises only ``OSError`` for an unreadable file."""
+    defects: list[str] = []
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(str(path))
+    try:
+        # parse_from_file feeds bytes in chunks: much lighter than parse_from_bytes.
+        msg: Message | None = mailparser.parse_from_file(str(path)).message
+    except OSError:
+        raise
+    except Exception as exc:
+        defects.append(_fallback_note(exc))
+        raw = path.read_bytes()
+        msg = _stdlib_parse(raw, defects)
+        if msg is None:
+            return _parse_header_block(_header_block(raw, defects), defects)
+    return _build_guarded(msg, defects, headers_only=False)
+
+
+def parse_mail_bytes(raw: bytes) -> ParsedMail:
+    """Parse raw mail bytes.  Never raises; problems are reported in ``defects``."""
+    defects: list[str] = []
+    try:
+        msg: Message | None = mailparser.parse_from_bytes(bytes(raw)).message
+    except Exception as exc:
+        defects.append(_fallback_note(exc))
+        msg = _stdlib_parse(bytes(raw), defects)
+    if msg is None:
+        # Keep at least the header fields (e.g. for absurdly nested bodies).
+        return _parse_header_block(_header_block(bytes(raw), defects), defects)
+    return _build_guarded(msg, defects, headers_only=False)
+
+
+def parse_mail_headers(raw: bytes) -> ParsedMail:
+    """Parse only the header block (up to the first blank line) of ``raw``.
+
+    For messages too large to parse whole: ``attachments`` is empty and
+    ``body_text`` is ``""``; ``content_type`` still reflects the header.
+    """
+    defects: list[str] = []
+    block = _header_block(bytes(raw), defects)
+    return _parse_header_block(block, defects)
+
+
+def parse_mail_file_headers(path: pathlib.Path) -> ParsedMail:
+    """Like :func:`parse_mail_headers` but reads the file only up to the blank line."""
+    defects: list[str] = []
+    buf = bytearray()
+    with open(path, "rb") as fh:
+        while len(buf) <= MAX_HEADER_BYTES:
+            chunk = fh.read(65536)
+            if not chunk:
+                break
+            buf += chunk
+            if _header_end(buf) is not None:
+                break
+    return _parse_header_block(_header_block(bytes(buf), defects), defects)
+
+
+def safe_basename(filename: str) -> str:
+    """Reduce a sender-supplied file name to a harmless display/export name.
+
+    Drops any directory part (``/`` and ``\\``) and drive prefix, removes control
+    characters, and truncates to 200 characters keeping the extension.  Returns
+    ``"attachment"`` if nothing usable is left.
+    """
+    name = _DISPLAY_CONTROL_RE.sub("", filename)
+    name = re.split(r"[/\\]", name)[-1]
+    name = re.sub(r"^[A-Za-z]:", "", name).strip()
+    if name in {"", ".", ".."}:
+        return "attachment"
+    if len(name) > SAFE_BASENAME_MAX:
+        stem, dot, ext = name.rpartition(".")
+        if dot and stem and 0 < len(ext) <= 16:
+            name = stem[: SAFE_BASENAME_MAX - len(ext) - 1] + "." + ext
+        else:
+            name = name[:SAFE_BASENAME_MAX]
+    return name
+
+
+# --------------------------------------------------------------------------------------
+# Parsing helpers
+# --------------------------------------------------------------------------------------
+
+# C0 controls and DEL never belong in a file name (NUL truncates C strings).
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
+# For display/export names also drop C1 controls.
+_DISPLAY_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+_HEADER_END_RE = re.compile(rb"\r?\n\r?\n")
+
+
+def _fallback_note(exc: BaseException) -> str:
+    return (
+        f"mail-parser failed ({type(exc).__name__}: {str(exc)[:200]}); "
+        "parsed with the standard library instead"
+    )
+
+
+def _stdlib_parse(raw: bytes, defects: list[str]) -> Message | None:
+    try:
+        return BytesParser(policy=compat32).parsebytes(raw)
+    except Exception as exc:  # e.g. RecursionError on absurd nesting
+        defects.append(f"message body could not be parsed ({type(exc).__name__}); skipped")
+        return None
+
+
+def _header_end(buf: bytes | bytearray) -> int | None:
+    if buf.startswith(b"\r\n"):
+        return 0
+    if buf.startswith(b"\n"):
+        return 0
+    m = _HEADER_END_RE.search(buf)
+    return None if m is None else m.start()
+
+
+def _header_block(raw: bytes, defects: list[str]) -> bytes:
+    end = _header_end(raw[: MAX_HEADER_BYTES + 4])
+    if end is None:
+        if len(raw) > MAX_HEADER_BYTES:
+            defects.append(f"header block longer than {MAX_HEADER_BYTES} bytes; truncated")
+            return raw[:MAX_HEADER_BYTES]
+        return raw
+    return raw[:end]
+
+
+def _parse_header_block(block: bytes, defects: list[str]) -> ParsedMail:
+    block = block + b"\r\n\r\n"
+    try:
+        msg: Message | None = mailparser.parse_from_bytes(block).message
+    except Exception as exc:
+        defects.append(_fallback_note(exc))
+        msg = _stdlib_parse(block, defects)
+    return _build_guarded(msg, defects, headers_only=True)
+
+
+def _build_guarded(msg: Message | None, defects: list[str], *, headers_only: bool) -> ParsedMail:
+    if msg is not None:
+        try:
+            return _build(msg, defects, headers_only=headers_only)
+        except Exception as exc:  # last line of defence: garbage must not raise
+            defects.append(f"internal error while reading the message ({type(exc).__name__})")
+    return ParsedMail(
+        message_id=None,
+        subject="",
+        from_address=None,
+        from_display="",
+        date=None,
+        headers={},
+        content_type="text/plain",
+        body_text="",
+        attachments=(),
+        defects=tuple(dict.fromkeys(defects)),
+    )
+
+
+def _raw_header(msg: Message, name: str) -> str | None:
+    """First occurrence of a header, raw (compat32 would wrap 8-bit values in Header)."""
+    lname = name.lower()
+    for key, value in msg.raw_items():
+        if key.lower() == lname:
+            return str(value)
+    return None
+
+
+def _decode_header(raw: str, what: str, defects: list[str]) -> str:
+    text, bad = decode_header_detailed(raw)
+    if bad:
+        defects.append(f"undecodable text in {what} (replaced with U+FFFD or kept literally)")
+    return text
+
+
+def _build(msg: Message, defects: list[str], *, headers_only: bool) -> ParsedMail:
+    if not msg.keys():
+        defects.append("no header fields found")
+
+    headers: dict[str, str] = {}
+    for key, value in msg.raw_items():
+        lname = key.strip().lower()
+        if lname and lname not in headers:
+            headers[lname] = _decode_header(str(value), f"header {lname}", defects)
+
+    subject = headers.get("subject", "")
+
+    # Folding may split a long Message-ID; whitespace is never part of it.
+    message_id = re.sub(r"\s+", "", headers.get("message-id", ""))
+
+    from_address, from_display = _parse_from(_raw_header(msg, "from"), defects)
+    date = _parse_date(_raw_header(msg, "date"), defects)
+    content_type = _content_type(msg)
+
+    body_text = ""
+    attachments: tuple[MailAttachment, ...] = ()
+    if not headers_only:
+        body_text, attachments = _walk(msg, content_type, defects)
+
+    for part_defect in _email_defects(msg, headers_only=headers_only):
+        defects.append(part_defect)
+
+    return ParsedMail(
+        message_id=message_id or None,
+        subject=subject,
+        from_address=from_address,
+        from_display=from_display,
+        date=date,
+        headers=headers,
+        content_type=content_type,
+        body_text=body_text,
+        attachments=attachments,
+        defects=tuple(dict.fromkeys(defects)),
+    )
+
+
+def _content_type(part: Message) -> str:
+    raw = _raw_header(part, "content-type")
+    if raw is None:
+        return part.get_default_type()
+    text, _ = decode_raw_header(raw)
+    ctype = text.split(";", 1)[0].strip().lower()
+    if ctype.count("/") != 1 or " " in ctype:
+        # RFC 2045: an invalid Content-Type means text/plain.
+        return "text/plain"
+    return ctype
+
+
+def _parse_from(raw: str | None, defects: list[str]) -> tuple[str | None, str]:
+    if raw is None:
+        return None, ""
+    # Decode raw 8-bit first: a CP932 0x5C inside a quoted display name is no escape.
+    text, bad = decode_raw_header(raw)
+    if bad:
+        defects.append("undecodable bytes in header from replaced")
+    name, addr = parseaddr(text)
+    addr = addr.strip()
+    local, at, domain = addr.rpartition("@")
+    display_name = _decode_header(name, "from display name", defects).strip() if name else ""
+    if not (at and local and domain) or any(ch.isspace() for ch in addr):
+        defects.append("From address could not be parsed")
+        return None, _decode_header(raw, "header from", defects).strip()
+    address = f"{local}@{domain.lower()}"
+    return address, f"{display_name} <{address}>" if display_name else address
+
+
+def _parse_date(raw: str | None, defects: list[str]) -> datetime | None:
+    if raw is None:
+        return None
+    text, _ = decode_raw_header(raw)
+    try:
+        value = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        defects.append(f"Date header could not be parsed: {text.strip()[:80]!r}")
+        return None
+    if value.tzinfo is None:
+        defects.append("Date header has no usable time zone; assumed UTC")
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _email_defects(msg: Message, *, headers_only: bool) -> Iterator[str]:
+    parts = [msg] if headers_only else list(_all_parts(msg))
+    for part in parts:
+        for defect in getattr(part, "defects", ()):
+            if headers_only and isinstance(
+                defect,
+                email_errors.StartBoundaryNotFoundDefect
+                | email_errors.MultipartInvariantViolationDefect,
+            ):
+                continue  # expected: we deliberately dropped the body
+            doc = (type(defect).__doc__ or "").strip().splitlines()
+            detail = doc[0].rstrip(".") if doc else "defect"
+            yield f"MIME structure: {type(defect).__name__} ({detail})"
+
+
+def _all_parts(msg: Message) -> Iterator[Message]:
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        yield part
+        payload = part.get_payload()
+        if isinstance(payload, list) and depth < MAX_DEPTH:
+            stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
+
+
+# --------------------------------------------------------------------------------------
+# MIME walk
+# --------------------------------------------------------------------------------------
+
+
+def _walk(
+    msg: Message, top_type: str, defects: list[str]
+) -> tuple[str, tuple[MailAttachment, ...]]:
+    # A bounce quotes the original; its attachments are not this mail's attachments.
+    is_report = top_type == "multipart/report"
+    body: str | None = None
+    html_body: str | None = None
+    attachments: list[MailAttachment] = []
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    depth_noted = False
+    while stack:
+        part, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            if not depth_noted:
+                defects.append(f"MIME nesting deeper than {MAX_DEPTH} levels; rest skipped")
+                depth_noted = True
+            continue
+        content_type = top_type if part is msg else _content_type(part)
+        payload = part.get_payload()
+        if content_type.startswith("message/"):
+            if is_report:
+                continue
+            inner = _embedded_messages(part, payload, defects)
+            stack.extend((m, depth + 1) for m in reversed(inner))
+            continue
+        if isinstance(payload, list):
+            stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
+            continue
+        if content_type.startswith("multipart/"):
+            # Declared multipart but the parser found no parts (e.g. no boundary).
+            if not payload or not str(payload).strip():
+                continue
+            content_type = "text/plain"
+
+        filename = _filename(part, defects)
+        disposition = _disposition(part)
+        is_text = content_type.startswith("text/")
+        if filename is not None or disposition == "attachment" or not is_text:
+            attachments.append(
+                MailAttachment(
+                    filename=filename,
+                    content_type=content_type,
+                    disposition=disposition,
+                    payload=_payload_bytes(part, defects),
+                )
+            )
+        elif content_type == "text/plain" and body is None:
+            body = _part_text(part, defects)
+        elif content_type == "text/html" and html_body is None and body is None:
+            html_body = _part_text(part, defects)
+
+    if body is None:
+        body = _strip_html(html_body) if html_body is not None else ""
+    return body, tuple(attachments)
+
+
+def _embedded_messages(part: Message, payload: Any, defects: list[str]) -> list[Message]:
+    if isinstance(payload, list):
+        return [p for p in payload if isinstance(p, Message)]
+    # e.g. message/rfc822 sent base64-encoded: the parser left it as a leaf.
+    data = _payload_bytes(part, defects)
+    if not data:
+        return []
+    try:
+        return [BytesParser(policy=compat32).parsebytes(data)]
+    except Exception:
+        defects.append("embedded message could not be parsed")
+        return []
+
+
+def _payload_bytes(part: Message, defects: list[str]) -> bytes:
+    before = len(part.defects)
+    try:
+        data = part.get_payload(decode=True)
+    except Exception as exc:
+        defects.append(f"part payload could not be decoded ({type(exc).__name__})")
+        return b""
+    if len(part.defects) > before:
+        defects.append("transfer encoding of a part was damaged; decoded leniently")
+    return data if isinstance(data, bytes) else b""
+
+
+def _part_text(part: Message, defects: list[str]) -> str:
+    data = _payload_bytes(part, defects)
+    charset = _param(part, "content-type", "charset", defects)
+    result = decode_text(data, charset)
+    if result.had_errors:
+        defects.append(
+            f"undecodable bytes in body ({charset or 'no charset'}) replaced with U+FFFD"
+        )
+    elif not data.isascii() and normalize_charset(charset) != result.codec:
+        declared = f"declared as {charset}" if charset else "without charset"
+        defects.append(f"body {declared} but decoded as {result.codec}")
+    return result.text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_SCRIPT_STYLE_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_BREAK_RE = re.compile(r"<(br|/p|/div|/tr|/li|/h[1-6])\b[^>]*>", re.IGNORECASE)
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def _strip_html(markup: str) -> str:
+    text = _SCRIPT_STYLE_RE.sub("", markup)
+    text = _BREAK_RE.sub("\n", text)
+    text = _TAG_RE.sub("", text)
+    return html.unescape(text).strip()
+
+
+# --------------------------------------------------------------------------------------
+# Parameters (filename, name, charset) and disposition
+# --------------------------------------------------------------------------------------
+
+
+def _disposition(part: Message) -> str | None:
+    raw = _raw_header(part, "content-disposition")
+    if raw is None:
+        return None
+    text, _ = decode_raw_header(raw)
+    value = text.split(";", 1)[0].strip().lower()
+    return value if value in {"attachment", "inline"} else None
+
+
+def _param(part: Message, header: str, param: str, defects: list[str]) -> str | None:
+    """Read a header parameter robustly (raw 8-bit, RFC 2231, RFC 2047)."""
+    raw = _raw_header(part, header)
+    if raw is None:
+        return None
+    # Decode the whole header first, so CP932 trail byte 0x5C is not a backslash escape.
+    text, bad = decode_raw_header(raw)
+    if bad:
+        defects.append(f"undecodable bytes in {header} {param} replaced")
+    scratch = Message()
+    scratch[header] = text
+    try:
+        params = scratch.get_params(header=header, unquote=True) or []
+    except Exception as exc:  # the stdlib parameter parser on hostile input
+        defects.append(f"{header} parameters could not be parsed ({type(exc).__name__})")
+        return None
+    plain: str | None = None
+    for key, value in params[1:]:
+        if key.strip().lower() != param:
+            continue
+        if isinstance(value, tuple):
+            # RFC 2231 wins over a plain parameter of the same name.
+            charset, _lang, encoded = value
+            return _decode_rfc2231(charset, encoded, header, param, defects)
+        if plain is None:
+            plain = value
+    if plain is None:
+        return None
+    decoded, err = decode_header_detailed(plain)
+    if err:
+        defects.append(f"undecodable bytes in {header} {param} replaced")
+    return decoded
+
+
+def _decode_rfc2231(
+    charset: str | None, encoded: str, header: str, param: str, defects: list[str]
+) -> str:
+    # email.utils unquotes %XX as latin-1, so latin-1 gives the octets back.
+    try:
+        data = encoded.encode("latin-1")
+    except UnicodeEncodeError:
+        data = header_str_to_bytes(encoded)
+    result = decode_text(data, charset)
+    if result.had_errors:
+        defects.append(f"undecodable bytes in {header} {param} replaced")
+    return result.text
+
+
+def _filename(part: Message, defects: list[str]) -> str | None:
+    name = _param(part, "content-disposition", "filename", defects)
+    if not name:
+        name = _param(part, "content-type", "name", defects)
+    if name is None:
+        return None
+    cleaned = _CONTROL_RE.sub("", name)
+    if cleaned != name:
+        defects.append(f"control characters removed from attachment filename {cleaned!r}")
+    return cleaned or None
