@@ -1,0 +1,369 @@
+"""IMAP adapter over imapclient: read-only intake of a mailbox, marked by a keyword.
+
+Messages are fetched with BODY.PEEK[] so staff still see them as unread, marked with a keyword
+(never \\Seen, never \\Deleted) and optionally moved. Nothing is ever deleted or expunged.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import ssl
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import IMAPClientError, LoginError
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from intake.config import ImapConfig
+
+log = logging.getLogger(__name__)
+
+# UIDs per metadata/search/store command: keeps command lines well below server limits.
+COMMAND_BATCH = 300
+# Hierarchy separator used in folder names in the config (translated to the server's one).
+CONFIG_SEPARATOR = "/"
+
+
+class ImapError(Exception):
+    """An IMAP problem; str() is a Japanese message for the operator."""
+
+
+class ImapLoginError(ImapError):
+    """The server rejected the credentials (not retried)."""
+
+
+@dataclass(frozen=True)
+class MessageMeta:
+    uid: int
+    size: int
+    internaldate: datetime  # aware, with the offset the server reported
+
+
+@dataclass(frozen=True)
+class FetchedMessage:
+    uid: int
+    size: int
+    internaldate: datetime
+    raw: bytes
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def uid_set(uids: Iterable[int]) -> str:
+    """Compact IMAP sequence set, e.g. [1, 2, 3, 7] -> "1:3,7" (never uses "*")."""
+    ordered = sorted(set(uids))
+    if not ordered:
+        raise ValueError("empty UID set")
+    parts: list[str] = []
+    start = prev = ordered[0]
+    for uid in ordered[1:]:
+        if uid == prev + 1:
+            prev = uid
+            continue
+        parts.append(f"{start}:{prev}" if prev != start else str(start))
+        start = prev = uid
+    parts.append(f"{start}:{prev}" if prev != start else str(start))
+    return ",".join(parts)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"certificate verify failed: {exc.verify_message}"
+    if isinstance(exc, TimeoutError):
+        return "タイムアウト"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    # A bad certificate will not fix itself; refusals, resets and timeouts might.
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return False
+    return isinstance(exc, OSError | imaplib.IMAP4.abort)
+
+
+class ImapMailbox:
+    """One IMAP session on one folder. Use as a context manager::
+
+    with ImapMailbox(config, password) as mailbox:
+        uidvalidity = mailbox.select()
+        for message in mailbox.fetch_messages(mailbox.fetch_meta(mailbox.search_unprocessed())):
+            ...
+    """
+
+    # Seconds for the first retry pause (doubles each time, capped at retry_wait_max).
+    retry_wait_base: float = 1.0
+    retry_wait_max: float = 30.0
+
+    def __init__(self, config: ImapConfig, password: str | None) -> None:
+        self.config = config
+        self._password = password
+        self._client: IMAPClient | None = None
+        self._folder: str | None = None
+        self._delimiter: str | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def __enter__(self) -> ImapMailbox:
+        self.connect()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def _where(self) -> str:
+        return f"{self.config.host}:{self.config.effective_port}"
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        cafile = str(self.config.ca_file) if self.config.ca_file else None
+        context = ssl.create_default_context(cafile=cafile)
+        if not self.config.verify_certificate:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def _open(self) -> IMAPClient:
+        cfg = self.config
+        timeout = SocketTimeout(connect=cfg.connect_timeout, read=cfg.command_timeout)
+        use_ssl = cfg.security == "ssl"
+        context = self._ssl_context() if cfg.security != "none" else None
+        client = IMAPClient(
+            cfg.host,
+            port=cfg.effective_port,
+            ssl=use_ssl,
+            ssl_context=context if use_ssl else None,
+            timeout=timeout,
+        )
+        try:
+            if cfg.security == "starttls":
+                client.starttls(context)
+        except BaseException:
+            client.shutdown()
+            raise
+        return client
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        pause = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "IMAP %s: connection attempt %d failed (%s); retrying in %.1fs",
+            self._where,
+            state.attempt_number,
+            _reason(exc) if exc else "?",
+            pause,
+        )
+
+    def connect(self) -> None:
+        """Connect (retrying connection errors with exponential backoff) and log in."""
+        if self._client is not None:
+            return
+        cfg = self.config
+        retrying = Retrying(
+            stop=stop_after_attempt(cfg.connect_attempts),
+            wait=wait_exponential(multiplier=self.retry_wait_base, max=self.retry_wait_max),
+            retry=retry_if_exception(_is_retryable),
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        try:
+            client = retrying(self._open)
+        except ssl.SSLCertVerificationError as exc:
+            raise ImapError(
+                f"IMAP サーバー {self._where} の証明書を検証できません（{_reason(exc)}）"
+            ) from exc
+        except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
+            raise ImapError(
+                f"IMAP サーバー {self._where} に接続できません（{_reason(exc)}）"
+            ) from exc
+        client.normalise_times = False  # keep INTERNALDATE's own offset (aware datetimes)
+        try:
+            client.login(cfg.username, self._password or "")
+        except LoginError as exc:
+            client.shutdown()
+            raise ImapLoginError(f"IMAP ログインに失敗しました（ユーザー {cfg.username}）") from exc
+        except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
+            client.shutdown()
+            raise ImapError(
+                f"IMAP サーバー {self._where} でログイン中にエラーが発生しました（{_reason(exc)}）"
+            ) from exc
+        self._client = client
+        log.info("IMAP %s: logged in as %s", self._where, cfg.username)
+
+    def close(self) -> None:
+        """Log out; safe to call more than once, never raises."""
+        client, self._client = self._client, None
+        self._folder = None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception as exc:  # the session is over either way
+            log.debug("IMAP %s: logout failed (%s)", self._where, exc)
+            with suppress(Exception):
+                client.shutdown()
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> IMAPClient:
+        if self._client is None:
+            raise ImapError("IMAP サーバーに接続していません")
+        return self._client
+
+    @contextmanager
+    def _command(self, what: str) -> Iterator[IMAPClient]:
+        """Turn library/socket errors of one command into an ImapError for the operator."""
+        client = self.client
+        try:
+            yield client
+        except ImapError:
+            raise
+        except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
+            raise ImapError(f"IMAP {what} に失敗しました（{self._where}: {_reason(exc)}）") from exc
+
+    def _require_folder(self) -> str:
+        if self._folder is None:
+            raise ImapError("IMAP フォルダーが選択されていません（select を先に呼んでください）")
+        return self._folder
+
+    def server_folder(self, name: str) -> str:
+        """The config's folder name ("/" separated) with the server's hierarchy separator."""
+        if CONFIG_SEPARATOR not in name:
+            return name
+        if self._delimiter is None:
+            with self._command("LIST") as client:
+                listing: list[tuple[Any, bytes | str | None, str]] = client.list_folders("", "")
+            raw = listing[0][1] if listing else None
+            delimiter = raw.decode() if isinstance(raw, bytes) else raw
+            self._delimiter = delimiter or CONFIG_SEPARATOR
+        return name.replace(CONFIG_SEPARATOR, self._delimiter)
+
+    # -- operations ----------------------------------------------------------------------------
+
+    def select(self, folder: str | None = None) -> int:
+        """Select the folder read-write and return its UIDVALIDITY."""
+        name = self.server_folder(folder or self.config.folder)
+        with self._command(f"SELECT {name}") as client:
+            response = client.select_folder(name, readonly=False)
+        self._folder = name
+        return int(response[b"UIDVALIDITY"])
+
+    def search_unprocessed(self) -> list[int]:
+        """UIDs without the processed keyword, ascending."""
+        self._require_folder()
+        with self._command("SEARCH") as client:
+            found = client.search(["UNKEYWORD", self.config.processed_keyword])
+        return sorted(int(uid) for uid in found)
+
+    def existing(self, uids: Iterable[int]) -> set[int]:
+        """Which of these UIDs still exist in the selected folder."""
+        self._require_folder()
+        wanted = sorted(set(uids))
+        present: set[int] = set()
+        for chunk in _chunks(wanted, COMMAND_BATCH):
+            with self._command("SEARCH") as client:
+                present.update(int(uid) for uid in client.search(["UID", uid_set(chunk)]))
+        # A UID set never matches others, but guard against servers that answer loosely.
+        return present & set(wanted)
+
+    def fetch_meta(self, uids: Sequence[int]) -> list[MessageMeta]:
+        """RFC822.SIZE and INTERNALDATE of the UIDs that still exist, ascending by UID."""
+        self._require_folder()
+        metas: list[MessageMeta] = []
+        for chunk in _chunks(sorted(set(uids)), COMMAND_BATCH):
+            with self._command("FETCH") as client:
+                response = client.fetch(chunk, ["RFC822.SIZE", "INTERNALDATE"])
+            for uid in chunk:
+                data = response.get(uid)
+                # Unsolicited FETCHes (flag changes by others) may lack the asked-for items.
+                if not data or b"RFC822.SIZE" not in data or b"INTERNALDATE" not in data:
+                    continue
+                when = data[b"INTERNALDATE"]
+                if not isinstance(when, datetime) or when.tzinfo is None:
+                    raise ImapError(f"IMAP UID {uid} の INTERNALDATE を解釈できません（{when!r}）")
+                metas.append(
+                    MessageMeta(uid=uid, size=int(data[b"RFC822.SIZE"]), internaldate=when)
+                )
+        return metas
+
+    def _batches(self, metas: Sequence[MessageMeta]) -> Iterator[list[MessageMeta]]:
+        limit_count, limit_bytes = self.config.fetch_batch_size, self.config.fetch_batch_bytes
+        batch: list[MessageMeta] = []
+        total = 0
+        for meta in sorted(metas, key=lambda m: m.uid):
+            if batch and (len(batch) >= limit_count or total + meta.size > limit_bytes):
+                yield batch
+                batch, total = [], 0
+            batch.append(meta)  # a message larger than the byte limit goes alone
+            total += meta.size
+        if batch:
+            yield batch
+
+    def fetch_messages(self, metas: Sequence[MessageMeta]) -> Iterator[FetchedMessage]:
+        """Full messages via BODY.PEEK[] (never sets \\Seen), one round trip per batch."""
+        self._require_folder()
+        for batch in self._batches(metas):
+            with self._command("FETCH") as client:
+                response = client.fetch([m.uid for m in batch], ["BODY.PEEK[]"])
+            for meta in batch:
+                raw = response.get(meta.uid, {}).get(b"BODY[]")
+                if raw is None:
+                    log.warning(
+                        "IMAP %s: UID %d vanished from %s before it could be fetched; skipped",
+                        self._where,
+                        meta.uid,
+                        self._folder,
+                    )
+                    continue
+                yield FetchedMessage(
+                    uid=meta.uid, size=len(raw), internaldate=meta.internaldate, raw=bytes(raw)
+                )
+
+    def mark_processed(self, uids: Sequence[int]) -> None:
+        """Add the processed keyword (never \\Seen, never \\Deleted)."""
+        self._require_folder()
+        for chunk in _chunks(sorted(set(uids)), COMMAND_BATCH):
+            with self._command("STORE") as client:
+                client.add_flags(chunk, [self.config.processed_keyword], silent=True)
+
+    def move(self, uids: Sequence[int], folder: str) -> None:
+        """Move to ``folder`` (created if missing). Without MOVE: COPY + keyword, no expunge."""
+        self._require_folder()
+        target = self.server_folder(folder)
+        with self._command(f"CREATE {target}") as client:
+            if not client.folder_exists(target):
+                client.create_folder(target)
+                log.info("IMAP %s: created folder %s", self._where, target)
+            can_move = client.has_capability("MOVE")
+        for chunk in _chunks(sorted(set(uids)), COMMAND_BATCH):
+            if can_move:
+                with self._command(f"MOVE {target}") as client:
+                    client.move(chunk, target)
+            else:
+                # Deleting from the source would need EXPUNGE; we never delete, so mark instead.
+                with self._command(f"COPY {target}") as client:
+                    client.copy(chunk, target)
+                self.mark_processed(chunk)

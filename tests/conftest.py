@@ -1,0 +1,108 @@
+"""Shared pytest fixtures, one section per backing service."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from intake.config import ImapConfig
+from intake.devtools.dovecot import DovecotInstance, dovecot_unavailable_reason, start_dovecot
+
+# ---------------------------------------------------------------------------------------------
+# Dovecot: one private IMAP server per test session, a fresh mailbox user per test.
+# ---------------------------------------------------------------------------------------------
+
+_user_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[DovecotInstance]:
+    reason = dovecot_unavailable_reason()
+    if reason is not None:
+        message = f"private Dovecot unavailable: {reason}"
+        # CI must not go green by silently skipping every IMAP test.
+        if os.environ.get("INTAKE_REQUIRE_DOVECOT") == "1":
+            pytest.fail(f"{message} (INTAKE_REQUIRE_DOVECOT=1)", pytrace=False)
+        pytest.skip(message)
+    # Not tmp_path_factory: its folders are 0700, and Dovecot's dovecot/dovenull users must
+    # traverse the base folder.
+    base = Path(tempfile.mkdtemp(prefix="intake-dovecot-", dir="/tmp"))
+    base.chmod(0o755)
+    instance = start_dovecot(base)
+    try:
+        yield instance
+    finally:
+        instance.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def imap_user(dovecot: DovecotInstance) -> tuple[str, str]:
+    username = f"user{next(_user_numbers)}-{secrets.token_hex(3)}"
+    password = secrets.token_urlsafe(12)
+    dovecot.add_user(username, password)
+    return username, password
+
+
+@pytest.fixture
+def imap_config(dovecot: DovecotInstance, imap_user: tuple[str, str]) -> ImapConfig:
+    return ImapConfig(
+        host=dovecot.host,
+        port=dovecot.port,
+        security="none",
+        username=imap_user[0],
+        connect_timeout=5.0,
+        command_timeout=30.0,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Databases: SQLite in a temp folder by default; PostgreSQL at 127.0.0.1:5432 (one fresh
+# database per test, dropped afterwards).
+# ---------------------------------------------------------------------------------------------
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "INTAKE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[Engine]:
+    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        engine.dispose()
+        message = f"PostgreSQL unavailable at {POSTGRES_ADMIN_URL}: {type(exc).__name__}"
+        if os.environ.get("INTAKE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{message} (INTAKE_REQUIRE_POSTGRES=1)", pytrace=False)
+        pytest.skip(message)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin: Engine) -> Iterator[str]:
+    name = f"intake_test_{secrets.token_hex(6)}"
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield postgres_admin.url.set(database=name).render_as_string(hide_password=False)
+    with postgres_admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Both backends, for the tests that must hold on each."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/intake.db"
+    return str(request.getfixturevalue("postgres_url"))
