@@ -1,0 +1,65 @@
+"""Content-addressed file store: raw messages and attachments, written durably.
+
+A file's name is the sha256 of its bytes, so writing the same content twice is harmless, and a
+file left behind by a crash before its database row was committed is simply reused next time.
+Names from mail never become paths here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+    relpath: str  # relative to the store root, with forward slashes
+
+
+class FileStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def put(self, data: bytes, *, kind: str = "raw") -> StoredFile:
+        digest = hashlib.sha256(data).hexdigest()
+        relpath = f"{kind}/{digest[:2]}/{digest[2:4]}/{digest}"
+        target = self.root / relpath
+        if target.exists() and target.stat().st_size == len(data):
+            return StoredFile(digest, len(data), relpath)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        _fsync_dir(target.parent)
+        return StoredFile(digest, len(data), relpath)
+
+    def path(self, relpath: str) -> Path:
+        resolved = (self.root / relpath).resolve()
+        if not resolved.is_relative_to(self.root.resolve()):
+            raise ValueError(f"path outside the store: {relpath}")
+        return resolved
+
+    def read(self, relpath: str) -> bytes:
+        return self.path(relpath).read_bytes()
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename is durable only once the directory entry itself is on disk.
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

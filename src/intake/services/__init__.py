@@ -1,0 +1,1 @@
+"""Use cases over a unit of work: ingest a message, poll a mailbox, review rejections."""

@@ -1,0 +1,199 @@
+"""Record one received message: store the bytes, judge it, commit its row and rejection.
+
+The order is the durability promise: raw bytes on disk (fsynced) → database row committed →
+(the caller) mark on the server. A crash anywhere leaves either nothing recorded (the message
+is fetched again) or a committed row waiting to be marked.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from intake.adapters.filestore import FileStore
+from intake.adapters.mailparse import ParsedMail, parse_mail_file, parse_mail_file_headers
+from intake.adapters.orm import Attachment, Message, Rejection, RejectionReason
+from intake.config import Settings
+from intake.domain.model import Outcome, Reason, ReasonCode
+from intake.domain.reasons import reason
+from intake.domain.rules import AttachmentFacts, Decision, Limits, MessageFacts, decide
+from intake.services.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a message was read from: an IMAP account+folder at a UID, or a local file."""
+
+    account: str
+    folder: str
+    uidvalidity: int | None = None
+    uid: int | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    message_pk: int
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    # True when the row already existed (seen before under this UID, or re-found after a
+    # UIDVALIDITY change): nothing new was recorded.
+    already_known: bool = False
+
+
+def record_message(
+    uow: UnitOfWork,
+    store: FileStore,
+    settings: Settings,
+    *,
+    raw: bytes,
+    source: Source,
+    received_at: datetime,
+) -> Recorded:
+    stored = store.put(raw, kind="raw")
+    parsed = _parse(store, settings, stored.relpath, len(raw))
+
+    with uow:
+        remapped = _remap_after_uidvalidity_change(uow, source, parsed, stored.sha256)
+        if remapped is not None:
+            return remapped
+        original = uow.repo.find_recorded(parsed.message_id, stored.sha256)
+        if original is not None:
+            decision = Decision(
+                Outcome.DUPLICATE,
+                notes=(f"受信済みメール（記録番号 {original.id}）と同一です",),
+            )
+        else:
+            decision = _decide(parsed, settings, received_at, len(raw))
+
+        message = Message(
+            account=source.account,
+            folder=source.folder,
+            uidvalidity=source.uidvalidity,
+            uid=source.uid,
+            message_id=parsed.message_id,
+            sha256=stored.sha256,
+            size=stored.size,
+            raw_path=stored.relpath,
+            subject=parsed.subject,
+            from_address=parsed.from_address,
+            from_display=parsed.from_display,
+            received_at=received_at,
+            outcome=decision.outcome.value,
+            applicant_name=decision.applicant_name,
+            term_ids=list(decision.term_ids),
+            notes=list(decision.notes) + [f"解析上の注意: {d}" for d in parsed.defects],
+            duplicate_of_id=original.id if original is not None else None,
+            server_state="pending" if source.uid is not None else "none",
+        )
+        if decision.outcome is not Outcome.DUPLICATE:
+            for position, part in enumerate(parsed.attachments):
+                saved = store.put(part.payload, kind="attachments")
+                doc_type = (
+                    decision.doc_types[position] if position < len(decision.doc_types) else None
+                )
+                message.attachments.append(
+                    Attachment(
+                        position=position,
+                        filename=part.filename,
+                        content_type=part.content_type,
+                        doc_type=doc_type.value if doc_type else None,
+                        size=saved.size,
+                        sha256=saved.sha256,
+                        stored_path=saved.relpath,
+                    )
+                )
+        if decision.outcome is Outcome.REJECTED:
+            message.rejection = Rejection(
+                status="open",
+                reasons=[
+                    RejectionReason(position=i, code=r.code.value, message=r.message)
+                    for i, r in enumerate(decision.reasons)
+                ],
+            )
+        uow.repo.add(message)
+        try:
+            uow.commit()
+        except IntegrityError:
+            # Another poller recorded this UID between our check and our commit.
+            uow.rollback()
+            existing = _existing_at(uow, source)
+            if existing is None:
+                raise
+            return existing
+        return Recorded(message.id, decision.outcome, decision.reasons)
+
+
+def _parse(store: FileStore, settings: Settings, relpath: str, size: int) -> ParsedMail:
+    # Parsing costs several times the message size in memory: oversized mail is judged on its
+    # headers alone (and rejected as too large), never parsed whole.
+    if size > settings.limits.message_max_bytes:
+        return parse_mail_file_headers(store.path(relpath))
+    return parse_mail_file(store.path(relpath))
+
+
+def _decide(parsed: ParsedMail, settings: Settings, received_at: datetime, size: int) -> Decision:
+    facts = MessageFacts(
+        subject=parsed.subject,
+        from_address=parsed.from_address,
+        received_at=received_at,
+        headers=parsed.headers,
+        content_type=parsed.content_type,
+        attachments=[
+            AttachmentFacts(a.filename, a.size, a.content_type, a.disposition)
+            for a in parsed.attachments
+        ],
+        size=size,
+    )
+    limits = Limits(
+        attachment_max_bytes=settings.limits.attachment_max_bytes,
+        message_max_bytes=settings.limits.message_max_bytes,
+    )
+    try:
+        return decide(facts, terms=settings.terms, documents=settings.documents, limits=limits)
+    except Exception as exc:  # a rule bug must not stop the batch nor lose the message
+        log.exception("rule evaluation failed")
+        return Decision(
+            Outcome.REJECTED,
+            reasons=(reason(ReasonCode.PROCESSING_ERROR, error=type(exc).__name__),),
+        )
+
+
+def _remap_after_uidvalidity_change(
+    uow: UnitOfWork, source: Source, parsed: ParsedMail, sha256: str
+) -> Recorded | None:
+    """After UIDVALIDITY changed, a message recorded under the old one keeps its row."""
+    if source.uid is None or source.uidvalidity is None:
+        return None
+    existing = _existing_at(uow, source)
+    if existing is not None:
+        return existing
+    earlier = uow.repo.find_under_old_uidvalidity(
+        source.account, source.folder, source.uidvalidity, parsed.message_id, sha256
+    )
+    if earlier is None:
+        return None
+    earlier.notes = [
+        *earlier.notes,
+        f"UIDVALIDITY 変更により UID {earlier.uidvalidity}/{earlier.uid} → "
+        f"{source.uidvalidity}/{source.uid} に対応付け",
+    ]
+    earlier.uidvalidity = source.uidvalidity
+    earlier.uid = source.uid
+    earlier.server_state = "pending"
+    uow.commit()
+    return Recorded(earlier.id, Outcome(earlier.outcome), (), already_known=True)
+
+
+def _existing_at(uow: UnitOfWork, source: Source) -> Recorded | None:
+    if source.uid is None or source.uidvalidity is None:
+        return None
+    found = uow.repo.messages_at(source.account, source.folder, source.uidvalidity, [source.uid])
+    row = found.get(source.uid)
+    if row is None:
+        return None
+    return Recorded(row.id, Outcome(row.outcome), (), already_known=True)
