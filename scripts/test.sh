@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Set up intake with its test tools and run every check: lint, types, and the test suite
+# against a private Dovecot, SQLite and (when reachable, always in CI) PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-system-deps.sh
+scripts/venv.sh -e '.[test]'
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+export INTAKE_REQUIRE_DOVECOT=1
+if [ "${CI:-}" = "true" ]; then
+  export INTAKE_REQUIRE_POSTGRES=1
+fi
+exec .venv/bin/pytest "$@"

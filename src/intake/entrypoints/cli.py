@@ -1,0 +1,377 @@
+"""The `intake` command line.
+
+Exit codes: 0 done; 1 unexpected failure; 2 usage or configuration error; 3 database not set
+up or not at the latest revision; 4 mailbox unreachable or login refused; 5 record not found.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from intake.adapters.imap import ImapError
+from intake.adapters.orm import Message, Rejection
+from intake.adapters.schema import SchemaOutdated, current_revision, upgrade
+from intake.bootstrap import App, build_app
+from intake.config import ConfigError, config_path_from, load_settings
+from intake.domain.model import OUTCOME_LABELS, Outcome
+from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
+from intake.services.poll import poll_once, record_poll_error
+from intake.services.review import NotFound, resolve_rejection
+
+EXIT_FAILURE = 1
+EXIT_CONFIG = 2
+EXIT_DATABASE = 3
+EXIT_MAILBOX = 4
+EXIT_NOT_FOUND = 5
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EPILOG = (
+    "終了コード: 0 正常 / 1 予期しないエラー / 2 使い方・設定の誤り / "
+    "3 データベース未作成・未更新 / 4 メールサーバーに接続・ログインできない / 5 該当する記録がない"
+)
+
+
+def _fail(message: str, code: int) -> None:
+    console(stderr=True).print(f"[bold red]エラー:[/] {message}", markup=True)
+    sys.exit(code)
+
+
+def operator_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn known failures into one Japanese line and a meaningful exit code."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            _fail(str(exc), EXIT_CONFIG)
+        except SchemaOutdated as exc:
+            _fail(str(exc), EXIT_DATABASE)
+        except ImapError as exc:
+            _fail(str(exc), EXIT_MAILBOX)
+        except NotFound as exc:
+            _fail(str(exc), EXIT_NOT_FOUND)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+class Context:
+    def __init__(self, config: str | None) -> None:
+        self.config_option = config
+
+    def settings_path(self) -> Path:
+        return config_path_from(self.config_option)
+
+    def app(self, *, check_schema: bool = True) -> App:
+        return build_app(load_settings(self.settings_path()), check_schema=check_schema)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EPILOG,
+)
+@click.option(
+    "--config",
+    "config",
+    metavar="PATH",
+    help="設定ファイル（TOML）。省略時は環境変数 INTAKE_CONFIG。",
+)
+@click.option("-v", "--verbose", is_flag=True, help="処理の詳細をログに出す。")
+@click.version_option(package_name="intake")
+@click.pass_context
+def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
+    """外国人支援コーディネーター養成研修の受講申込メールを受け付ける intake のコマンド。
+
+    メールボックスから申込メールを取り込み、件名・添付ファイル名・募集期間の規則で判定し、
+    不備のあるものを不備ログに記録します。
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = Context(config)
+
+
+# -- db ----------------------------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """データベースの作成・更新。"""
+
+
+@db.command("upgrade")
+@pass_ctx
+@operator_errors
+def db_upgrade(ctx: Context) -> None:
+    """データベースを作成する、または最新の構成に更新する（何度実行してもよい）。"""
+    app = ctx.app(check_schema=False)
+    before = current_revision(app.engine)
+    upgrade(app.engine)
+    after = current_revision(app.engine)
+    if before == after:
+        click.echo(f"データベースは最新です（リビジョン {after}）。")
+    else:
+        click.echo(f"データベースを更新しました（{before or '新規作成'} → {after}）。")
+
+
+# -- poll --------------------------------------------------------------------------------------
+@main.command()
+@click.option("--once", is_flag=True, help="1 回だけ取り込んで終了する。")
+@pass_ctx
+@operator_errors
+def poll(ctx: Context, once: bool) -> None:
+    """メールボックスから未処理のメールを取り込み、判定して記録する。
+
+    処理したメールはサーバー上でキーワード（既定 $IntakeProcessed）を付けるか、設定に応じて
+    フォルダーへ移動します。既読にはせず、削除もしません。
+    """
+    if not once:
+        raise click.UsageError("いまは --once のみ対応しています（常駐実行は今後 `intake run`）。")
+    app = ctx.app()
+    uow = app.uow()
+    try:
+        with app.mailbox() as mailbox, _progress() as progress:
+            task = progress.add_task("取り込み中", total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            report = poll_once(app.settings, uow, app.store, mailbox, progress=advance)
+    except ImapError as exc:
+        record_poll_error(uow, app.settings, str(exc))
+        raise
+    counts = "、".join(
+        f"{OUTCOME_LABELS[Outcome(k)]} {v} 件" for k, v in sorted(report.recorded.items())
+    )
+    click.echo(f"取り込み完了: 新規 {report.new_records} 件" + (f"（{counts}）" if counts else ""))
+    if report.already_known:
+        click.echo(
+            f"記録済みのメール {report.already_known} 件はサーバー上の印のみ付け直しました。"
+        )
+    if report.uidvalidity_changed:
+        click.echo(
+            "注意: メールボックスの UIDVALIDITY が変わりました。記録済みのメールは照合済みです。"
+        )
+    for failure in report.failed:
+        click.echo(f"記録できなかったメール（次回再試行します）: {failure}", err=True)
+    if report.failed:
+        sys.exit(EXIT_FAILURE)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console(stderr=True),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+
+
+# -- messages ----------------------------------------------------------------------------------
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "message_id": message.message_id,
+        "subject": message.subject,
+        "from": message.from_address,
+        "received_at": iso_jst(message.received_at),
+        "outcome": message.outcome,
+        "attachments": [a.filename for a in message.attachments],
+    }
+
+
+@main.group()
+def messages() -> None:
+    """受信したメールの一覧。"""
+
+
+@messages.command("list")
+@click.option(
+    "--outcome",
+    type=click.Choice([o.value for o in Outcome]),
+    help="この判定結果のものだけ表示する。",
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON 配列で出力する。")
+@pass_ctx
+@operator_errors
+def messages_list(ctx: Context, outcome: str | None, as_json: bool) -> None:
+    """受信したメールを受信順に表示する。"""
+    app = ctx.app()
+    with app.uow() as uow:
+        rows = uow.repo.messages(outcome)
+        if as_json:
+            print_json([message_json(m) for m in rows])
+            return
+        print_table(
+            f"受信メール（{len(rows)} 件）",
+            ["番号", "受信日時", "判定", "差出人", "件名", "添付"],
+            [
+                [
+                    str(m.id),
+                    short_jst(m.received_at),
+                    OUTCOME_LABELS[Outcome(m.outcome)],
+                    m.from_address or "",
+                    m.subject,
+                    "\n".join(a.filename or "（名前なし）" for a in m.attachments),
+                ]
+                for m in rows
+            ],
+        )
+
+
+# -- rejections --------------------------------------------------------------------------------
+def rejection_json(rejection: Rejection) -> dict[str, Any]:
+    message = rejection.message
+    return {
+        "id": rejection.id,
+        "message_id": message.message_id,
+        "subject": message.subject,
+        "from": message.from_address,
+        "received_at": iso_jst(message.received_at),
+        "reasons": [{"code": r.code, "message": r.message} for r in rejection.reasons],
+        "status": rejection.status,
+        "resolution": rejection.resolution,
+        "resolved_at": iso_jst(rejection.resolved_at),
+        "resolved_by": rejection.resolved_by,
+        "note": rejection.note,
+        "attachments": [a.filename for a in message.attachments],
+        "record": message.id,
+    }
+
+
+STATUS_LABELS = {"open": "未対応", "resolved": "対応済み"}
+
+
+@main.group()
+def rejections() -> None:
+    """不備ログ（受け付けられなかった申込メール）の確認と対応。"""
+
+
+@rejections.command("list")
+@click.option(
+    "--status",
+    type=click.Choice(["open", "resolved", "all"]),
+    default="open",
+    show_default=True,
+    help="open: 未対応 / resolved: 対応済み / all: すべて",
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON 配列で出力する。")
+@pass_ctx
+@operator_errors
+def rejections_list(ctx: Context, status: str, as_json: bool) -> None:
+    """不備ログを表示する（既定は未対応のもの）。"""
+    app = ctx.app()
+    with app.uow() as uow:
+        rows = uow.repo.rejections(status)
+        if as_json:
+            print_json([rejection_json(r) for r in rows])
+            return
+        print_table(
+            f"不備ログ（{len(rows)} 件）",
+            ["番号", "受信日時", "差出人", "件名", "理由", "状態"],
+            [
+                [
+                    str(r.id),
+                    short_jst(r.message.received_at),
+                    r.message.from_address or "",
+                    r.message.subject,
+                    "\n".join(f"{x.code}: {x.message}" for x in r.reasons),
+                    STATUS_LABELS.get(r.status, r.status),
+                ]
+                for r in rows
+            ],
+        )
+
+
+@rejections.command("show")
+@click.argument("rejection_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="JSON オブジェクトで出力する。")
+@pass_ctx
+@operator_errors
+def rejections_show(ctx: Context, rejection_id: int, as_json: bool) -> None:
+    """不備記録 1 件の詳細を表示する。"""
+    app = ctx.app()
+    with app.uow() as uow:
+        rejection = uow.repo.rejection(rejection_id)
+        if rejection is None:
+            raise NotFound(f"不備記録 {rejection_id} は存在しません")
+        if as_json:
+            print_json(rejection_json(rejection))
+            return
+        m = rejection.message
+        out = console()
+        out.print(f"[bold]不備記録 {rejection.id}[/]（{STATUS_LABELS.get(rejection.status)}）")
+        out.print(f"件名　　: {m.subject}", markup=False)
+        out.print(f"差出人　: {m.from_display or m.from_address or ''}", markup=False)
+        out.print(f"受信日時: {short_jst(m.received_at)}")
+        out.print("理由:")
+        for r in rejection.reasons:
+            out.print(f"  - {r.code}: {r.message}", markup=False)
+        out.print("添付ファイル:")
+        for a in m.attachments:
+            out.print(f"  - {a.filename or '（名前なし）'}（{a.size:,} バイト）", markup=False)
+        for note in m.notes:
+            out.print(f"備考: {note}", markup=False)
+        if rejection.status == "resolved":
+            out.print(
+                f"対応: {short_jst(rejection.resolved_at)} {rejection.resolved_by}"
+                f"「{rejection.note or ''}」",
+                markup=False,
+            )
+
+
+@rejections.command("resolve")
+@click.argument("rejection_id", type=int)
+@click.option("--note", required=True, help="対応内容のメモ（例: 申込者に電話で再送を依頼）。")
+@click.option("--operator", help="対応者名（省略時はログイン名）。")
+@pass_ctx
+@operator_errors
+def rejections_resolve(ctx: Context, rejection_id: int, note: str, operator: str | None) -> None:
+    """不備記録を対応済みにする。"""
+    app = ctx.app()
+    who = operator or getpass.getuser()
+    if resolve_rejection(app.uow(), rejection_id, note=note, operator=who):
+        click.echo(f"不備記録 {rejection_id} を対応済みにしました。")
+    else:
+        click.echo(f"不備記録 {rejection_id} はすでに対応済みです（変更なし）。")
+
+
+# -- demo --------------------------------------------------------------------------------------
+@main.command()
+@click.option(
+    "--dir",
+    "workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="デモの設定とデータ（SQLite）を置くフォルダー。",
+)
+def demo(workdir: Path) -> None:
+    """検証用の IMAP サーバーに見本の申込メールを届け、取り込みから不備ログまでを実演する。
+
+    メールボックスがなくても、本物の取り込み処理（IMAP・判定・SQLite への保存）を確かめられます。
+    Dovecot（dovecot-imapd）が必要です。
+    """
+    from intake.entrypoints.demo import run_demo
+
+    run_demo(workdir)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

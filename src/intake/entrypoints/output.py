@@ -1,0 +1,41 @@
+"""Printing for operators: aligned tables in a terminal, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from intake.domain.model import TOKYO
+
+
+def iso_jst(instant: datetime | None) -> str | None:
+    return None if instant is None else instant.astimezone(TOKYO).isoformat(timespec="seconds")
+
+
+def short_jst(instant: datetime | None) -> str:
+    return "" if instant is None else instant.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def console(stderr: bool = False) -> Console:
+    # Piped output keeps whole lines rather than wrapping at 80 columns.
+    target = sys.stderr if stderr else sys.stdout
+    return Console(file=target, width=None if target.isatty() else 200, highlight=False)
+
+
+def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    table = Table(title=title, show_lines=False, title_justify="left")
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console().print(table)

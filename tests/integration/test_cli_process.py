@@ -1,0 +1,59 @@
+"""The installed `intake` console script, as cron or an operator runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+INTAKE = str(Path(sys.executable).with_name("intake"))
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [INTAKE, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_help_is_japanese_and_lists_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("db", "poll", "messages", "rejections", "demo"):
+        assert command in result.stdout
+    assert "終了コード" in result.stdout
+    assert "受講申込メール" in result.stdout
+
+
+def test_missing_config_is_exit_2(tmp_path: Path) -> None:
+    env = {"INTAKE_CONFIG": ""}
+    result = run("messages", "list", env=env)
+    assert result.returncode == 2
+    assert "設定ファイルが指定されていません" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_config_is_one_line_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[imap]\nhost = "x"\nusername = "u"\nbogus = 1\n', encoding="utf-8")
+    result = run("--config", str(config), "db", "upgrade")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "未知のキー imap.bogus" in result.stderr
+
+
+def test_config_from_environment_and_db_upgrade(tmp_path: Path) -> None:
+    config = tmp_path / "intake.toml"
+    config.write_text('[imap]\nhost = "127.0.0.1"\nusername = "u"\n', encoding="utf-8")
+    result = run("db", "upgrade", env={"INTAKE_CONFIG": str(config)})
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "intake.db").exists()
+    assert "最新" in run("db", "upgrade", env={"INTAKE_CONFIG": str(config)}).stdout
+    listed = run("--config", str(config), "messages", "list", "--json")
+    assert listed.returncode == 0
+    assert listed.stdout.strip() == "[]"

@@ -1,0 +1,121 @@
+"""Test support: an intake installation driven through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from intake.config import Settings, load_settings
+from intake.devtools.dovecot import DovecotInstance
+from intake.entrypoints.cli import main
+
+CONFIG = """\
+[database]
+url = "{database_url}"
+[storage]
+dir = "data/store"
+[imap]
+host = "{host}"
+port = {port}
+security = "none"
+username = "{user}"
+password_env = "INTAKE_TEST_IMAP_PASSWORD"
+folder = "INBOX"
+connect_attempts = 1
+{imap_extra}
+[smtp]
+host = "127.0.0.1"
+port = 10025
+security = "none"
+from_address = "scfn@example.jp"
+[limits]
+{limits}
+[[terms]]
+id = 1
+name = "第1期"
+opens_at = "2025-03-10T10:00:00+09:00"
+closes_at = "2025-05-07T17:00:00+09:00"
+capacity = 60
+training_starts_on = "2025-06-02"
+[[terms]]
+id = 2
+name = "第2期"
+opens_at = "2025-05-02T10:00:00+09:00"
+closes_at = "2025-07-01T17:00:00+09:00"
+capacity = 60
+training_starts_on = "2025-08-01"
+"""
+
+
+@dataclass
+class Desk:
+    """One configured intake against one Dovecot user, driven through the real CLI."""
+
+    dovecot: DovecotInstance
+    user: str
+    password: str
+    root: Path
+    database_url: str
+    monkeypatch: pytest.MonkeyPatch
+    imap_extra: str = ""
+    limits: str = ""
+    config_path: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.config_path = self.root / "intake.toml"
+        self.monkeypatch.setenv("INTAKE_TEST_IMAP_PASSWORD", self.password)
+        self.write_config()
+
+    def write_config(self, **changes: str) -> None:
+        for key, value in changes.items():
+            setattr(self, key, value)
+        self.config_path.write_text(
+            CONFIG.format(
+                database_url=self.database_url,
+                host=self.dovecot.host,
+                port=self.dovecot.port,
+                user=self.user,
+                imap_extra=self.imap_extra,
+                limits=self.limits,
+            ),
+            encoding="utf-8",
+        )
+
+    @property
+    def settings(self) -> Settings:
+        return load_settings(self.config_path)
+
+    def cli(self, *args: str, expect: int | None = 0) -> Result:
+        result = CliRunner().invoke(main, ["--config", str(self.config_path), *args])
+        if expect is not None:
+            assert result.exit_code == expect, (result.output, result.exception)
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.cli(*args, "--json").stdout)
+
+    def append(self, raw: bytes, received_at: datetime, folder: str = "INBOX") -> int:
+        return self.dovecot.append(
+            self.user, self.password, raw, folder=folder, internaldate=received_at
+        )
+
+    def server_flags(self, folder: str = "INBOX") -> dict[int, set[str]]:
+        client = self.dovecot.client(self.user, self.password)
+        try:
+            client.select_folder(self.dovecot_folder(folder), readonly=True)
+            fetched = client.fetch(client.search("ALL"), ["FLAGS"])
+            return {
+                uid: {f.decode() if isinstance(f, bytes) else str(f) for f in data[b"FLAGS"]}
+                for uid, data in fetched.items()
+            }
+        finally:
+            client.logout()
+
+    def dovecot_folder(self, folder: str) -> str:
+        return folder.replace("/", ".")
