@@ -292,3 +292,68 @@ def test_received_time_is_internaldate_not_date_header(desk: Desk) -> None:
     desk.cli("poll", "--once")
     (rejection,) = desk.json("rejections", "list")
     assert [r["code"] for r in rejection["reasons"]] == ["OUTSIDE_PERIOD"]
+
+
+STYLES = [
+    "utf8",
+    "outlook_jis",
+    "thunderbird_rfc2231",
+    "apple_inline",
+    "raw_cp932",
+    "sjis_body",
+    "no_disposition",
+]
+
+
+def test_every_client_style_is_decoded_through_imap(desk: Desk) -> None:
+    """One application per mail-client style; all accepted with their names intact."""
+    name = "KIMURA Sota"
+    for n, style in enumerate(STYLES):
+        raw = build_mail(
+            subject=f"受講申込_{name}",
+            message_id=f"style-{style}@example.jp",
+            date=jst(2025, 4, 1 + n),
+            from_name="木村 颯太",
+            body="髙橋様、①②③の書類を添付します。\n",
+            attachments=[
+                xlsx("受講申込書", name, "受講申込書_YAMADA Taro.xlsx"),
+                xlsx("実務経験申告書", name, "実務経験申告書_YAMADA Taro.xlsx"),
+                pdf("在職証明書", name),
+            ],
+            style=style,  # type: ignore[arg-type]
+        )
+        desk.append(raw, jst(2025, 4, 1 + n))
+    desk.cli("poll", "--once")
+    messages = desk.json("messages", "list")
+    assert [m["outcome"] for m in messages] == ["accepted"] * len(STYLES), messages
+    for message in messages:
+        assert message["subject"] == f"受講申込_{name}"
+        assert message["attachments"] == [
+            f"受講申込書_{name}.xlsx",
+            f"実務経験申告書_{name}.xlsx",
+            f"在職証明書_{name}.pdf",
+        ]
+
+
+def test_remaining_reason_codes_through_imap(desk: Desk) -> None:
+    raw = build_mail(
+        subject="申込書類の送付（山田）",
+        message_id="format@example.jp",
+        date=jst(2025, 4, 1),
+        attachments=[
+            xlsx("受講申込書", "YAMADA Taro"),
+            xlsx("実務経験申告書", "YAMADA Taro"),
+            SampleAttachment("在職証明書_YAMADA Taro.heic", b"\x00" * 64, "image/heic"),
+            SampleAttachment("scan0001.pdf", b"%PDF-1.4\n", "application/pdf"),
+        ],
+    )
+    desk.append(raw, jst(2025, 4, 1))
+    desk.cli("poll", "--once")
+    (rejection,) = desk.json("rejections", "list")
+    assert [r["code"] for r in rejection["reasons"]] == [
+        "SUBJECT_FORMAT",
+        "ATTACHMENT_FILE_TYPE",
+        "ATTACHMENT_NAME_FORMAT",
+    ]
+    messages = " ".join(r["message"] for r in rejection["reasons"])
+    assert "申込書類の送付（山田）" in messages and "scan0001.pdf" in messages

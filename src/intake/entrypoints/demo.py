@@ -104,7 +104,7 @@ def run_demo(workdir: Path) -> None:
         f"\n本番のメールボックスで使うには、config.example.toml を写して [imap] を実際の"
         "サーバーに向け、`intake --config <設定> db upgrade` と"
         " `intake --config <設定> poll --once` "
-        "を実行してください（README の「本番のメールボックスにつなぐ」を参照）。"
+        "を実行してください（README の「Connecting to the real mailbox」を参照）。"
     )
 
 
