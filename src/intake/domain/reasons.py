@@ -50,6 +50,26 @@ _TEMPLATES: dict[ReasonCode, str] = {
         "メールの解析中に予期しないエラーが発生しました（{error}）。原本は保存済みです。"
         "内容を確認し、必要であれば再処理してください。"
     ),
+    ReasonCode.WORKBOOK_UNREADABLE: (
+        "添付ファイル「{filename}」を Excel ファイルとして読み取れません（{cause}）。"
+    ),
+    ReasonCode.FORM_NOT_OFFICIAL_TEMPLATE: (
+        "添付ファイル「{filename}」は所定の様式（{document}）ではありません。"
+        "出入国在留管理庁のホームページからダウンロードした様式で提出する必要があります。"
+    ),
+    # The form reader writes the whole sentence (sheet, cell, field and problem).
+    ReasonCode.FORM_INVALID: "{detail}",
+    ReasonCode.FORM_NAME_MISMATCH: (
+        "{document}の氏名（ローマ字）「{form_name}」が件名の氏名「{subject_name}」と一致しません。"
+    ),
+    ReasonCode.TERM_MISMATCH: (
+        "{form_term}用の受講申込書ですが、受信日時 {received} は{form_term}の募集期間外です"
+        "（受付中: {open_terms}）。"
+    ),
+    ReasonCode.MISSING_QUALIFICATION_PROOF: (
+        "受講申込書で国家資格（{qualifications}）を申告していますが、資格を証明する書類"
+        "（登録証・合格証書の写し等、ファイル名「登録証_{name}.pdf」など）が添付されていません。"
+    ),
 }
 
 
