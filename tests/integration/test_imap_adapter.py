@@ -198,6 +198,37 @@ def test_fetch_meta_skips_unknown_uids(
     assert mailbox.fetch_meta([]) == []
 
 
+def test_fetch_meta_skips_a_message_with_unusable_metadata(
+    dovecot: DovecotInstance,
+    imap_user: User,
+    mailbox: ImapMailbox,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    uids = [dovecot.append(*imap_user, make_message(n)) for n in range(4)]
+    mailbox.select()
+    real = mailbox.client.fetch
+
+    def damaged(messages: Any, data: Any, modifiers: Any = None) -> Any:
+        response = real(messages, data, modifiers)
+        response[uids[0]][b"INTERNALDATE"] = None  # what imapclient gives for an unparseable one
+        del response[uids[1]][b"RFC822.SIZE"]
+        response[uids[2]][b"RFC822.SIZE"] = b"huge"
+        return response
+
+    monkeypatch.setattr(mailbox.client, "fetch", damaged)
+    with caplog.at_level(logging.WARNING, logger="intake.adapters.imap"):
+        metas = mailbox.fetch_meta(uids)
+    assert [m.uid for m in metas] == [uids[3]]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 3
+    assert f"UID {uids[0]} " in warnings[0] and "INTERNALDATE=None" in warnings[0]
+    assert f"UID {uids[1]} " in warnings[1] and "RFC822.SIZE=None" in warnings[1]
+    assert f"UID {uids[2]} " in warnings[2] and "RFC822.SIZE=b'huge'" in warnings[2]
+    # Nothing was marked: the skipped messages are tried again at the next poll.
+    assert mailbox.search_unprocessed() == uids
+
+
 def test_fetch_messages_exact_bytes_in_batches_without_seen(
     dovecot: DovecotInstance,
     imap_user: User,
@@ -313,6 +344,115 @@ def test_move_without_move_capability_copies_and_marks(
     assert mailbox.existing(uids) == set(uids)  # nothing deleted or expunged
     assert mailbox.search_unprocessed() == [uids[1]]
     assert len(flags_of(dovecot, imap_user, "Intake.Other")) == 1
+
+
+def test_keyword_supported(mailbox: ImapMailbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ImapError, match="select"):
+        mailbox.keyword_supported()
+    mailbox.select()
+    assert mailbox.keyword_supported()  # Dovecot: PERMANENTFLAGS (... \\*)
+
+    real = mailbox.client.select_folder
+    permanent: tuple[bytes, ...] = ()
+
+    def answer(folder: str, readonly: bool = False) -> dict[bytes, Any]:
+        response = dict(real(folder, readonly))
+        response[b"PERMANENTFLAGS"] = permanent
+        return response
+
+    monkeypatch.setattr(mailbox.client, "select_folder", answer)
+    permanent = (b"\\Seen", b"\\Flagged")
+    mailbox.select()
+    assert not mailbox.keyword_supported()
+    permanent = (b"\\Seen", mailbox.config.processed_keyword.lower().encode())
+    mailbox.select()
+    assert mailbox.keyword_supported()
+
+
+def test_ensure_folder_creates_once(
+    dovecot: DovecotInstance,
+    imap_user: User,
+    mailbox: ImapMailbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    uid = dovecot.append(*imap_user, make_message(1))
+    mailbox.select()
+    creates: list[str] = []
+    real = mailbox.client.create_folder
+
+    def spy(folder: str) -> Any:
+        creates.append(folder)
+        return real(folder)
+
+    monkeypatch.setattr(mailbox.client, "create_folder", spy)
+    mailbox.ensure_folder("Intake/Review")
+    mailbox.ensure_folder("Intake/Review")
+    mailbox.ensure_folder("INBOX")  # exists
+    assert creates == ["Intake.Review"]
+    other = dovecot.client(*imap_user)
+    try:
+        other.create_folder("Intake.Made*Elsewhere")  # LIST wildcards must not confuse it
+        assert other.folder_exists("Intake.Review")
+    finally:
+        other.logout()
+    mailbox.ensure_folder("Intake/Made*Elsewhere")
+    mailbox.ensure_folder("Intake/Made")  # "Made*Elsewhere" matches the pattern, is not it
+    assert creates == ["Intake.Review", "Intake.Made"]
+    mailbox.move([uid], "Intake/Review")  # no second CREATE
+    assert creates == ["Intake.Review", "Intake.Made"]
+    assert len(flags_of(dovecot, imap_user, "Intake.Review")) == 1
+
+
+def test_refused_store_is_an_imap_error(
+    dovecot: DovecotInstance, imap_user: User, imap_config: ImapConfig
+) -> None:
+    uid = dovecot.append(*imap_user, make_message(1))
+    too_long = "$" + "k" * 300
+    for keyword, answer in [
+        (too_long, "NO [CANNOT] Keyword length too long"),
+        ("\\Bogus", "BAD Error in IMAP command UID STORE: Invalid system flag \\BOGUS"),
+    ]:
+        config = imap_config.model_copy(update={"processed_keyword": keyword})
+        with ImapMailbox(config, imap_user[1]) as box:
+            box.select()
+            with pytest.raises(ImapError) as caught:
+                box.mark_processed([uid])
+        assert str(caught.value) == (
+            f"IMAP STORE（処理済みキーワード {keyword} の付与、UID {uid}）に失敗しました"
+            f"（127.0.0.1:{dovecot.port} の応答: {answer}）"
+        )
+    assert flags_of(dovecot, imap_user)[uid] == set()
+
+
+def test_refused_move_is_an_imap_error(
+    dovecot: DovecotInstance, imap_user: User, mailbox: ImapMailbox
+) -> None:
+    uids = [dovecot.append(*imap_user, make_message(n)) for n in range(2)]
+    mailbox.select()
+    with pytest.raises(ImapError) as caught:
+        mailbox.move(uids, "Intake//Broken")
+    assert str(caught.value) == (
+        "IMAP CREATE（フォルダー Intake..Broken の作成）に失敗しました"
+        f"（127.0.0.1:{dovecot.port} の応答: "
+        "NO [CANNOT] Invalid mailbox name: Has adjacent hierarchy separators）"
+    )
+    # The target folder disappears (staff deleted it) after it was checked: MOVE is refused,
+    # and the next call creates it again.
+    mailbox.ensure_folder("Intake/Gone")
+    other = dovecot.client(*imap_user)
+    try:
+        other.delete_folder("Intake.Gone")
+    finally:
+        other.logout()
+    with pytest.raises(ImapError) as caught:
+        mailbox.move([uids[0]], "Intake/Gone")
+    assert str(caught.value).startswith(
+        f"IMAP MOVE（フォルダー Intake.Gone への移動、UID {uids[0]}）"
+    )
+    assert "の応答: NO [TRYCREATE]" in str(caught.value)
+    mailbox.move(uids, "Intake/Gone")
+    assert mailbox.existing(uids) == set()
+    assert len(flags_of(dovecot, imap_user, "Intake.Gone")) == 2
 
 
 # -- UIDVALIDITY --------------------------------------------------------------------------------

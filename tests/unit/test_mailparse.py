@@ -360,7 +360,10 @@ def test_hostile_filenames_are_verbatim_except_control_chars() -> None:
     raw = _mail("thunderbird_rfc2231", attachments=[SampleAttachment("evil\x00.xlsx\x07", b"x")])
     mail = parse_mail_bytes(raw)
     assert mail.attachments[0].filename == "evil.xlsx"
-    assert any("control characters" in d for d in mail.defects)
+    assert any(
+        "添付ファイル名から制御文字を取り除きました" in d and "evil\\x00.xlsx\\x07" in d
+        for d in mail.defects
+    )
 
 
 @pytest.mark.parametrize(
@@ -480,9 +483,12 @@ def test_parse_mail_file_and_file_headers(tmp_path: pathlib.Path) -> None:
 def test_date_handling() -> None:
     assert parse_mail_bytes(b"Subject: x\r\n\r\n").date is None
     bad = parse_mail_bytes(b"Date: 2024/04/01 10:00\r\n\r\n")
-    assert bad.date is None and any("Date" in d for d in bad.defects)
+    assert bad.date is None
+    assert any("Date ヘッダーを解釈できませんでした" in d for d in bad.defects)
+    assert any("2024/04/01 10:00" in d for d in bad.defects)
     unknown_tz = parse_mail_bytes(b"Date: Mon, 1 Apr 2024 09:00:00 -0000\r\n\r\n")
     assert unknown_tz.date == datetime(2024, 4, 1, 9, 0, tzinfo=UTC)
+    assert any("UTC とみなしました" in d for d in unknown_tz.defects)
 
 
 def test_from_variants() -> None:
@@ -526,13 +532,40 @@ def test_garbage_never_raises(raw: bytes) -> None:
 
 
 def test_garbage_is_reported() -> None:
-    assert parse_mail_bytes(b"").defects == ("no header fields found",)
+    [empty] = parse_mail_bytes(b"").defects
+    assert "ヘッダーが見つかりませんでした" in empty
     broken = parse_mail_bytes(b"Subject: \xff\xfe\x80\r\n\r\n")
     assert broken.subject == "\ufffd\ufffd\ufffd"
-    assert any("subject" in d for d in broken.defects)
+    assert any(d.startswith("件名（Subject ヘッダー）に解読できない") for d in broken.defects)
     body = parse_mail_bytes(b"Content-Type: text/plain; charset=shift_jis\r\n\r\n\x82\xa0\xff")
     assert body.body_text == "あ\ufffd"
-    assert any("body" in d for d in body.defects)
+    assert any(
+        d.startswith("本文（charset=shift_jis）に解読できない") and "U+FFFD" in d
+        for d in body.defects
+    )
     deep = parse_mail_bytes(_garbage()[-1])
     assert deep.content_type == "multipart/mixed"
-    assert deep.defects
+    assert any(d.startswith("mail-parser での解析に失敗したため") for d in deep.defects)
+    assert any("本文を読み飛ばしました（RecursionError）" in d for d in deep.defects)
+
+
+def test_defects_are_japanese_and_name_the_technical_detail() -> None:
+    unclosed = parse_mail_bytes(
+        b"Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\nContent-Type: text/plain"
+    )
+    assert unclosed.defects == (
+        "メールの MIME 構造に問題があります: multipart の終わりの区切り（boundary）がない"
+        "（CloseBoundaryNotFoundDefect）",
+    )
+    bogus = parse_mail_bytes(b"Content-Type: text/plain; charset=bogus\r\n\r\n\xe3\x81\x82")
+    assert bogus.defects == (
+        "本文の文字コードは bogus と指定されていましたが、utf-8 として読み取りました",
+    )
+    name = parse_mail_bytes(
+        b"Content-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename*=utf-8''%E7%94%B3%FF.pdf\r\n\r\nx"
+    )
+    assert any(
+        d.startswith("添付ファイル名（Content-Disposition の filename）に解読できない")
+        for d in name.defects
+    )

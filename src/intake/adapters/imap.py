@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import imaplib
 import logging
+import re
 import ssl
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -17,7 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from imapclient import IMAPClient, SocketTimeout
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -92,6 +93,37 @@ def _reason(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+# imapclient: "store failed: [CANNOT] ..." (the server said NO).
+_NO_ANSWER_RE = re.compile(r"\w+ failed: (.*)", re.DOTALL)
+# imaplib: "UID command error: BAD [b'Error in IMAP command ...']".
+_BAD_ANSWER_RE = re.compile(r"\w+ command error: (BAD|NO) \[b(['\"])(.*)\2\]", re.DOTALL)
+# Dovecot appends its timing to every answer, e.g. " (0.001 + 0.000 secs)."
+_TIMING_RE = re.compile(r"\s*\(\d+\.\d+(?: \+ \d+\.\d+)* secs\)\.?$")
+
+
+def _server_answer(exc: BaseException) -> str | None:
+    """The server's refusal (e.g. "NO [TRYCREATE] ...") if ``exc`` reports one."""
+    if isinstance(exc, OSError | IMAPClientAbortError) or not isinstance(exc, IMAPClientError):
+        return None
+    text = str(exc).strip()
+    if m := _NO_ANSWER_RE.fullmatch(text):
+        answer = f"NO {m.group(1)}"
+    elif m := _BAD_ANSWER_RE.fullmatch(text):
+        answer = f"{m.group(1)} {m.group(3).replace(chr(92) * 2, chr(92))}"
+    else:
+        return None
+    return _TIMING_RE.sub("", answer).strip()
+
+
+def _uids_text(uids: Sequence[int]) -> str:
+    text = uid_set(uids)
+    return text if len(text) <= 60 else f"{text[:60]}…（{len(set(uids))} 件）"
+
+
+def _flag_text(flag: bytes | str) -> str:
+    return flag.decode("utf-8", "replace") if isinstance(flag, bytes) else str(flag)
+
+
 def _is_retryable(exc: BaseException) -> bool:
     # A bad certificate will not fix itself; refusals, resets and timeouts might.
     if isinstance(exc, ssl.SSLCertVerificationError):
@@ -118,6 +150,11 @@ class ImapMailbox:
         self._client: IMAPClient | None = None
         self._folder: str | None = None
         self._delimiter: str | None = None
+        # From the last SELECT: flags the folder keeps (None when the server sent none).
+        self._permanent_flags: frozenset[str] | None = None
+        self._flags: frozenset[str] = frozenset()
+        # Server folder names known to exist in this session (see ensure_folder).
+        self._known_folders: set[str] = set()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -216,6 +253,8 @@ class ImapMailbox:
         """Log out; safe to call more than once, never raises."""
         client, self._client = self._client, None
         self._folder = None
+        self._permanent_flags = None
+        self._known_folders.clear()
         if client is None:
             return
         try:
@@ -242,7 +281,14 @@ class ImapMailbox:
         except ImapError:
             raise
         except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
-            raise ImapError(f"IMAP {what} に失敗しました（{self._where}: {_reason(exc)}）") from exc
+            answer = _server_answer(exc)
+            detail = (
+                f"{self._where}: {_reason(exc)}"
+                if answer is None
+                else f"{self._where} の応答: {answer}"
+            )
+            space = "" if what.endswith("）") else " "
+            raise ImapError(f"IMAP {what}{space}に失敗しました（{detail}）") from exc
 
     def _require_folder(self) -> str:
         if self._folder is None:
@@ -269,7 +315,21 @@ class ImapMailbox:
         with self._command(f"SELECT {name}") as client:
             response = client.select_folder(name, readonly=False)
         self._folder = name
+        permanent = response.get(b"PERMANENTFLAGS")
+        self._permanent_flags = (
+            None if permanent is None else frozenset(_flag_text(f) for f in permanent)
+        )
+        self._flags = frozenset(_flag_text(f) for f in response.get(b"FLAGS") or ())
         return int(response[b"UIDVALIDITY"])
+
+    def keyword_supported(self) -> bool:
+        """Whether the selected folder keeps the processed keyword (its PERMANENTFLAGS hold
+        ``\\*`` or the keyword). Without PERMANENTFLAGS, RFC 3501 says all flags are kept."""
+        self._require_folder()
+        if self._permanent_flags is None:
+            return True
+        allowed = {flag.lower() for flag in self._permanent_flags}
+        return "\\*" in allowed or self.config.processed_keyword.lower() in allowed
 
     def search_unprocessed(self) -> list[int]:
         """UIDs without the processed keyword, ascending."""
@@ -298,16 +358,38 @@ class ImapMailbox:
                 response = client.fetch(chunk, ["RFC822.SIZE", "INTERNALDATE"])
             for uid in chunk:
                 data = response.get(uid)
-                # Unsolicited FETCHes (flag changes by others) may lack the asked-for items.
-                if not data or b"RFC822.SIZE" not in data or b"INTERNALDATE" not in data:
+                # No such UID; or only an unsolicited FETCH (a flag change by someone else).
+                if not data or (b"RFC822.SIZE" not in data and b"INTERNALDATE" not in data):
                     continue
-                when = data[b"INTERNALDATE"]
-                if not isinstance(when, datetime) or when.tzinfo is None:
-                    raise ImapError(f"IMAP UID {uid} の INTERNALDATE を解釈できません（{when!r}）")
-                metas.append(
-                    MessageMeta(uid=uid, size=int(data[b"RFC822.SIZE"]), internaldate=when)
-                )
+                meta = self._meta(uid, data)
+                if meta is not None:
+                    metas.append(meta)
         return metas
+
+    def _meta(self, uid: int, data: dict[bytes, Any]) -> MessageMeta | None:
+        """Metadata of one message, or None (logged) when the server's answer is unusable:
+        the message stays unprocessed and is tried again at the next poll."""
+        raw_size: Any = data.get(b"RFC822.SIZE")
+        size: int | None = None
+        with suppress(TypeError, ValueError):
+            size = int(raw_size)
+        when = data.get(b"INTERNALDATE")  # imapclient gives None when it cannot parse it
+        problems: list[str] = []
+        if size is None or size < 0:
+            problems.append(f"RFC822.SIZE={raw_size!r}")
+        if not isinstance(when, datetime) or when.tzinfo is None:
+            problems.append(f"INTERNALDATE={when!r}")
+        if problems or size is None or not isinstance(when, datetime):
+            log.warning(
+                "IMAP %s: UID %d in %s has no usable %s; skipped (it stays unprocessed and "
+                "is tried again at the next poll)",
+                self._where,
+                uid,
+                self._folder,
+                ", ".join(problems),
+            )
+            return None
+        return MessageMeta(uid=uid, size=size, internaldate=when)
 
     def _batches(self, metas: Sequence[MessageMeta]) -> Iterator[list[MessageMeta]]:
         limit_count, limit_bytes = self.config.fetch_batch_size, self.config.fetch_batch_bytes
@@ -343,27 +425,70 @@ class ImapMailbox:
                 )
 
     def mark_processed(self, uids: Sequence[int]) -> None:
-        """Add the processed keyword (never \\Seen, never \\Deleted)."""
+        """Add the processed keyword (never \\Seen, never \\Deleted).
+
+        Raises :class:`ImapError` (naming the server's answer) when the server refuses.
+        """
         self._require_folder()
+        keyword = self.config.processed_keyword
         for chunk in _chunks(sorted(set(uids)), COMMAND_BATCH):
-            with self._command("STORE") as client:
-                client.add_flags(chunk, [self.config.processed_keyword], silent=True)
+            what = f"STORE（処理済みキーワード {keyword} の付与、UID {_uids_text(chunk)}）"
+            with self._command(what) as client:
+                client.add_flags(chunk, [keyword], silent=True)
+
+    def ensure_folder(self, folder: str) -> None:
+        """Create ``folder`` (config name, "/" separated) unless it exists already.
+
+        Checked once per session; :meth:`move` calls it too.
+        """
+        target = self.server_folder(folder)
+        if target in self._known_folders:
+            return
+        with self._command(f"CREATE（フォルダー {target} の作成）") as client:
+            if not self._folder_exists(client, target):
+                try:
+                    client.create_folder(target)
+                except IMAPClientError as exc:
+                    # Another session may have created it meanwhile; otherwise it is refused.
+                    if isinstance(exc, IMAPClientAbortError) or not self._folder_exists(
+                        client, target
+                    ):
+                        raise
+                else:
+                    log.info("IMAP %s: created folder %s", self._where, target)
+        self._known_folders.add(target)
+
+    @staticmethod
+    def _folder_exists(client: IMAPClient, target: str) -> bool:
+        # LIST takes a pattern ("*" and "%" are wildcards): compare the names exactly.
+        listing: list[tuple[Any, Any, str]] = client.list_folders("", target)
+        if target.upper() == "INBOX":
+            return any(str(name).upper() == "INBOX" for _, _, name in listing)
+        return any(name == target for _, _, name in listing)
 
     def move(self, uids: Sequence[int], folder: str) -> None:
-        """Move to ``folder`` (created if missing). Without MOVE: COPY + keyword, no expunge."""
+        """Move to ``folder`` (created if missing). Without MOVE: COPY + keyword, no expunge.
+
+        Raises :class:`ImapError` (naming the server's answer) when the server refuses.
+        """
         self._require_folder()
+        self.ensure_folder(folder)
         target = self.server_folder(folder)
-        with self._command(f"CREATE {target}") as client:
-            if not client.folder_exists(target):
-                client.create_folder(target)
-                log.info("IMAP %s: created folder %s", self._where, target)
+        with self._command("CAPABILITY") as client:
             can_move = client.has_capability("MOVE")
-        for chunk in _chunks(sorted(set(uids)), COMMAND_BATCH):
-            if can_move:
-                with self._command(f"MOVE {target}") as client:
-                    client.move(chunk, target)
-            else:
-                # Deleting from the source would need EXPUNGE; we never delete, so mark instead.
-                with self._command(f"COPY {target}") as client:
-                    client.copy(chunk, target)
-                self.mark_processed(chunk)
+        try:
+            for chunk in _chunks(sorted(set(uids)), COMMAND_BATCH):
+                if can_move:
+                    what = f"MOVE（フォルダー {target} への移動、UID {_uids_text(chunk)}）"
+                    with self._command(what) as client:
+                        client.move(chunk, target)
+                else:
+                    # Deleting from the source would need EXPUNGE; we never delete: mark instead.
+                    what = f"COPY（フォルダー {target} へのコピー、UID {_uids_text(chunk)}）"
+                    with self._command(what) as client:
+                        client.copy(chunk, target)
+                    self.mark_processed(chunk)
+        except ImapError:
+            # E.g. the folder was deleted meanwhile ([TRYCREATE]): check it again next time.
+            self._known_folders.discard(target)
+            raise

@@ -174,10 +174,68 @@ _DISPLAY_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
 _HEADER_END_RE = re.compile(rb"\r?\n\r?\n")
 
 
+# Defect messages are shown to the secretariat (as 「解析上の注意: …」): plain Japanese,
+# technical identifiers (header names, charsets, exception classes) kept as they are.
+_REPLACED = "「\ufffd」（U+FFFD）に置き換えました"
+
+# Japanese names for the headers operators know; others are shown by their field name.
+_HEADER_LABELS = {
+    "subject": "件名（Subject ヘッダー）",
+    "from": "差出人（From ヘッダー）",
+    "to": "宛先（To ヘッダー）",
+    "cc": "CC（Cc ヘッダー）",
+    "reply-to": "返信先（Reply-To ヘッダー）",
+}
+
+# Explanations of the stdlib's MIME defect classes (docstrings are English).
+_MIME_DEFECT_TEXT: dict[type[email_errors.MessageDefect], str] = {
+    email_errors.NoBoundaryInMultipartDefect: "multipart なのに区切り（boundary）の指定がない",
+    email_errors.StartBoundaryNotFoundDefect: "multipart の区切り（boundary）が本文中にない",
+    email_errors.CloseBoundaryNotFoundDefect: "multipart の終わりの区切り（boundary）がない",
+    email_errors.FirstHeaderLineIsContinuationDefect: "最初のヘッダー行が継続行になっている",
+    email_errors.MisplacedEnvelopeHeaderDefect: "ヘッダーの途中に「From 」で始まる行がある",
+    email_errors.MissingHeaderBodySeparatorDefect: "ヘッダーと本文の間の空行がない",
+    email_errors.MultipartInvariantViolationDefect: "multipart と宣言されているが中身がない",
+    email_errors.InvalidMultipartContentTransferEncodingDefect: (
+        "multipart に使えない Content-Transfer-Encoding が指定されている"
+    ),
+    email_errors.UndecodableBytesDefect: "解読できないバイトがある",
+    email_errors.InvalidBase64PaddingDefect: "base64 の末尾（パディング）が正しくない",
+    email_errors.InvalidBase64CharactersDefect: "base64 に使えない文字がある",
+    email_errors.InvalidBase64LengthDefect: "base64 の長さが正しくない",
+}
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """A sender-supplied value made safe to show: control characters escaped, truncated."""
+    text = _DISPLAY_CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _field_name(name: str) -> str:
+    """``content-type`` -> ``Content-Type``."""
+    words = name.strip().lower().split("-")
+    return _shown("-".join(word[:1].upper() + word[1:] for word in words))
+
+
+def _header_label(name: str) -> str:
+    lname = name.strip().lower()
+    return _HEADER_LABELS.get(lname, f"{_field_name(lname)} ヘッダー")
+
+
+def _param_label(header: str, param: str) -> str:
+    where = f"{_field_name(header)} の {param}"
+    if param in {"filename", "name"}:
+        return f"添付ファイル名（{where}）"
+    if param == "charset":
+        return f"文字コードの指定（{where}）"
+    return f"{_field_name(header)} ヘッダーの {param} パラメーター"
+
+
 def _fallback_note(exc: BaseException) -> str:
     return (
-        f"mail-parser failed ({type(exc).__name__}: {str(exc)[:200]}); "
-        "parsed with the standard library instead"
+        "mail-parser での解析に失敗したため標準ライブラリで解析しました"
+        f"（{type(exc).__name__}: {_shown(str(exc), 200)}）"
     )
 
 
@@ -185,7 +243,9 @@ def _stdlib_parse(raw: bytes, defects: list[str]) -> Message | None:
     try:
         return BytesParser(policy=compat32).parsebytes(raw)
     except Exception as exc:  # e.g. RecursionError on absurd nesting
-        defects.append(f"message body could not be parsed ({type(exc).__name__}); skipped")
+        defects.append(
+            f"メールの構造を解析できなかったため、本文を読み飛ばしました（{type(exc).__name__}）"
+        )
         return None
 
 
@@ -202,7 +262,10 @@ def _header_block(raw: bytes, defects: list[str]) -> bytes:
     end = _header_end(raw[: MAX_HEADER_BYTES + 4])
     if end is None:
         if len(raw) > MAX_HEADER_BYTES:
-            defects.append(f"header block longer than {MAX_HEADER_BYTES} bytes; truncated")
+            defects.append(
+                f"ヘッダーが長すぎる（{MAX_HEADER_BYTES:,} バイト超）ため、"
+                "先頭部分だけを読み取りました"
+            )
             return raw[:MAX_HEADER_BYTES]
         return raw
     return raw[:end]
@@ -223,7 +286,7 @@ def _build_guarded(msg: Message | None, defects: list[str], *, headers_only: boo
         try:
             return _build(msg, defects, headers_only=headers_only)
         except Exception as exc:  # last line of defence: garbage must not raise
-            defects.append(f"internal error while reading the message ({type(exc).__name__})")
+            defects.append(f"メールの読み取り中に内部エラーが発生しました（{type(exc).__name__}）")
     return ParsedMail(
         message_id=None,
         subject="",
@@ -250,19 +313,24 @@ def _raw_header(msg: Message, name: str) -> str | None:
 def _decode_header(raw: str, what: str, defects: list[str]) -> str:
     text, bad = decode_header_detailed(raw)
     if bad:
-        defects.append(f"undecodable text in {what} (replaced with U+FFFD or kept literally)")
+        defects.append(
+            f"{what}に解読できない部分があり、「\ufffd」（U+FFFD）に置き換えたか、"
+            "元の表記のまま残しました"
+        )
     return text
 
 
 def _build(msg: Message, defects: list[str], *, headers_only: bool) -> ParsedMail:
     if not msg.keys():
-        defects.append("no header fields found")
+        defects.append(
+            "ヘッダーが見つかりませんでした（メールの形式になっていない可能性があります）"
+        )
 
     headers: dict[str, str] = {}
     for key, value in msg.raw_items():
         lname = key.strip().lower()
         if lname and lname not in headers:
-            headers[lname] = _decode_header(str(value), f"header {lname}", defects)
+            headers[lname] = _decode_header(str(value), _header_label(key), defects)
 
     subject = headers.get("subject", "")
 
@@ -313,14 +381,14 @@ def _parse_from(raw: str | None, defects: list[str]) -> tuple[str | None, str]:
     # Decode raw 8-bit first: a CP932 0x5C inside a quoted display name is no escape.
     text, bad = decode_raw_header(raw)
     if bad:
-        defects.append("undecodable bytes in header from replaced")
+        defects.append(f"{_header_label('from')}に解読できない文字があり、{_REPLACED}")
     name, addr = parseaddr(text)
     addr = addr.strip()
     local, at, domain = addr.rpartition("@")
-    display_name = _decode_header(name, "from display name", defects).strip() if name else ""
+    display_name = _decode_header(name, "差出人の表示名", defects).strip() if name else ""
     if not (at and local and domain) or any(ch.isspace() for ch in addr):
-        defects.append("From address could not be parsed")
-        return None, _decode_header(raw, "header from", defects).strip()
+        defects.append("差出人（From ヘッダー）のメールアドレスを読み取れませんでした")
+        return None, _decode_header(raw, _header_label("from"), defects).strip()
     address = f"{local}@{domain.lower()}"
     return address, f"{display_name} <{address}>" if display_name else address
 
@@ -332,10 +400,10 @@ def _parse_date(raw: str | None, defects: list[str]) -> datetime | None:
     try:
         value = parsedate_to_datetime(text.strip())
     except (TypeError, ValueError, IndexError, OverflowError):
-        defects.append(f"Date header could not be parsed: {text.strip()[:80]!r}")
+        defects.append(f"Date ヘッダーを解釈できませんでした（値: {_shown(text.strip())}）")
         return None
     if value.tzinfo is None:
-        defects.append("Date header has no usable time zone; assumed UTC")
+        defects.append("Date ヘッダーのタイムゾーンが不明なため、UTC とみなしました")
         value = value.replace(tzinfo=UTC)
     return value
 
@@ -350,9 +418,11 @@ def _email_defects(msg: Message, *, headers_only: bool) -> Iterator[str]:
                 | email_errors.MultipartInvariantViolationDefect,
             ):
                 continue  # expected: we deliberately dropped the body
-            doc = (type(defect).__doc__ or "").strip().splitlines()
-            detail = doc[0].rstrip(".") if doc else "defect"
-            yield f"MIME structure: {type(defect).__name__} ({detail})"
+            detail = next(
+                (text for cls, text in _MIME_DEFECT_TEXT.items() if isinstance(defect, cls)),
+                "形式に誤りがある",
+            )
+            yield f"メールの MIME 構造に問題があります: {detail}（{type(defect).__name__}）"
 
 
 def _all_parts(msg: Message) -> Iterator[Message]:
@@ -384,7 +454,10 @@ def _walk(
         part, depth = stack.pop()
         if depth > MAX_DEPTH:
             if not depth_noted:
-                defects.append(f"MIME nesting deeper than {MAX_DEPTH} levels; rest skipped")
+                defects.append(
+                    f"MIME の入れ子が {MAX_DEPTH} 段を超えているため、"
+                    "それより深い部分は読み飛ばしました"
+                )
                 depth_noted = True
             continue
         content_type = top_type if part is msg else _content_type(part)
@@ -436,7 +509,7 @@ def _embedded_messages(part: Message, payload: Any, defects: list[str]) -> list[
     try:
         return [BytesParser(policy=compat32).parsebytes(data)]
     except Exception:
-        defects.append("embedded message could not be parsed")
+        defects.append("メールに添付されたメール（message/rfc822）を解析できませんでした")
         return []
 
 
@@ -445,10 +518,16 @@ def _payload_bytes(part: Message, defects: list[str]) -> bytes:
     try:
         data = part.get_payload(decode=True)
     except Exception as exc:
-        defects.append(f"part payload could not be decoded ({type(exc).__name__})")
+        defects.append(
+            f"メールの一部（MIME パート）の内容をデコードできず、空として扱いました"
+            f"（{type(exc).__name__}）"
+        )
         return b""
     if len(part.defects) > before:
-        defects.append("transfer encoding of a part was damaged; decoded leniently")
+        defects.append(
+            "メールの一部（MIME パート）の転送エンコーディングが壊れていたため、"
+            "読み取れる範囲でデコードしました"
+        )
     return data if isinstance(data, bytes) else b""
 
 
@@ -457,12 +536,18 @@ def _part_text(part: Message, defects: list[str]) -> str:
     charset = _param(part, "content-type", "charset", defects)
     result = decode_text(data, charset)
     if result.had_errors:
-        defects.append(
-            f"undecodable bytes in body ({charset or 'no charset'}) replaced with U+FFFD"
-        )
+        declared = f"charset={_shown(charset)}" if charset else "charset の指定なし"
+        defects.append(f"本文（{declared}）に解読できない文字があり、{_REPLACED}")
     elif not data.isascii() and normalize_charset(charset) != result.codec:
-        declared = f"declared as {charset}" if charset else "without charset"
-        defects.append(f"body {declared} but decoded as {result.codec}")
+        if charset:
+            defects.append(
+                f"本文の文字コードは {_shown(charset)} と指定されていましたが、"
+                f"{result.codec} として読み取りました"
+            )
+        else:
+            defects.append(
+                f"本文に文字コード（charset）の指定がないため、{result.codec} として読み取りました"
+            )
     return result.text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -500,13 +585,16 @@ def _param(part: Message, header: str, param: str, defects: list[str]) -> str | 
     # Decode the whole header first, so CP932 trail byte 0x5C is not a backslash escape.
     text, bad = decode_raw_header(raw)
     if bad:
-        defects.append(f"undecodable bytes in {header} {param} replaced")
+        defects.append(f"{_param_label(header, param)}に解読できない文字があり、{_REPLACED}")
     scratch = Message()
     scratch[header] = text
     try:
         params = scratch.get_params(header=header, unquote=True) or []
     except Exception as exc:  # the stdlib parameter parser on hostile input
-        defects.append(f"{header} parameters could not be parsed ({type(exc).__name__})")
+        defects.append(
+            f"{_field_name(header)} ヘッダーのパラメーターを解析できませんでした"
+            f"（{type(exc).__name__}）"
+        )
         return None
     plain: str | None = None
     for key, value in params[1:]:
@@ -522,7 +610,7 @@ def _param(part: Message, header: str, param: str, defects: list[str]) -> str | 
         return None
     decoded, err = decode_header_detailed(plain)
     if err:
-        defects.append(f"undecodable bytes in {header} {param} replaced")
+        defects.append(f"{_param_label(header, param)}に解読できない文字があり、{_REPLACED}")
     return decoded
 
 
@@ -536,7 +624,7 @@ def _decode_rfc2231(
         data = header_str_to_bytes(encoded)
     result = decode_text(data, charset)
     if result.had_errors:
-        defects.append(f"undecodable bytes in {header} {param} replaced")
+        defects.append(f"{_param_label(header, param)}に解読できない文字があり、{_REPLACED}")
     return result.text
 
 
@@ -548,5 +636,7 @@ def _filename(part: Message, defects: list[str]) -> str | None:
         return None
     cleaned = _CONTROL_RE.sub("", name)
     if cleaned != name:
-        defects.append(f"control characters removed from attachment filename {cleaned!r}")
+        defects.append(
+            f"添付ファイル名から制御文字を取り除きました（元の名前: {_shown(name, 200)}）"
+        )
     return cleaned or None
