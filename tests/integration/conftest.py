@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from intake.devtools.dovecot import DovecotInstance
+
 from support import Desk
 
 

@@ -30,8 +30,11 @@ class FileStore:
         relpath = f"{kind}/{digest[:2]}/{digest[2:4]}/{digest}"
         target = self.root / relpath
         if target.exists() and target.stat().st_size == len(data):
+            # Possibly left by a crash before it was synced: make it durable before trusting it.
+            _fsync_file(target)
+            _fsync_dir(target.parent)
             return StoredFile(digest, len(data), relpath)
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._make_dirs(target.parent)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             os.fchmod(fd, 0o600)
@@ -46,6 +49,13 @@ class FileStore:
         _fsync_dir(target.parent)
         return StoredFile(digest, len(data), relpath)
 
+    def _make_dirs(self, directory: Path) -> None:
+        # A new folder's own entry must reach the disk too, up to the store root.
+        missing = [d for d in (directory, *directory.parents) if not d.exists()]
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for created in missing:
+            _fsync_dir(created.parent)
+
     def path(self, relpath: str) -> Path:
         resolved = (self.root / relpath).resolve()
         if not resolved.is_relative_to(self.root.resolve()):
@@ -54,6 +64,14 @@ class FileStore:
 
     def read(self, relpath: str) -> bytes:
         return self.path(relpath).read_bytes()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -15,10 +15,10 @@ class SchemaOutdated(Exception):
     """The database is not at the latest revision; the message says what to run."""
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _alembic_config() -> Config:
+    # No URL here: the connection is handed over (a "%" in a password would break the ini).
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 
 
@@ -34,7 +34,7 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    config = _alembic_config(engine)
+    config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

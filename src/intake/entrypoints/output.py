@@ -10,6 +10,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from intake.domain.model import TOKYO
 
@@ -37,5 +38,6 @@ def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]
     for header in headers:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        # Cells hold text from mail: never interpret it as rich markup.
+        table.add_row(*(Text(cell) for cell in row))
     console().print(table)
