@@ -388,3 +388,53 @@ def test_document_name_with_nested_parentheses_after_nfkc() -> None:
     parsed = parse_attachment_name("在職証明書（㈱みなと①）_TAKAHASHI Ken.pdf", DocumentNames())
     assert parsed.doc_type is DocType.EMPLOYMENT_CERTIFICATE
     assert parsed.name == "TAKAHASHI Ken"
+
+
+def test_inquiry_with_a_signature_logo_is_other() -> None:
+    logo = AttachmentFacts("image001.png", 4_000, "image/png", "inline")
+    assert run(subject="研修日程の質問", attachments=[logo]) == (Outcome.OTHER, [])
+
+
+def test_smime_signature_is_not_a_document() -> None:
+    signature = AttachmentFacts("smime.p7s", 4_000, "application/pkcs7-signature", "attachment")
+    assert run(attachments=[*full_set(), signature]) == (Outcome.ACCEPTED, [])
+
+
+def test_image_without_disposition_not_named_as_document_is_decoration() -> None:
+    embedded = AttachmentFacts("image002.jpg", 4_000, "image/jpeg", None)
+    assert run(attachments=[*full_set(), embedded]) == (Outcome.ACCEPTED, [])
+
+
+def test_attached_photo_with_a_wrong_name_is_still_flagged() -> None:
+    photo = AttachmentFacts("IMG_1234.jpg", 4_000, "image/jpeg", "attachment")
+    assert run(attachments=[*full_set(), photo])[1] == [ReasonCode.ATTACHMENT_NAME_FORMAT]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "受講申込_YAMADA_Taro",
+        "受講申込_YAMADA・Taro",
+        "受講申込_YAMADA Taro 様",
+        "受講申込_YAMADA Taro（再送）",
+        "Re[2]: 受講申込_YAMADA Taro",
+        "受講申込_Taro YAMADA",  # given name first: the same person
+    ],
+)
+def test_more_subject_leniency(subject: str) -> None:
+    assert run(subject=subject) == (Outcome.ACCEPTED, [])
+
+
+def test_seconds_are_shown_past_the_deadline_minute() -> None:
+    decision = decide(
+        MessageFacts(
+            subject="受講申込_YAMADA Taro",
+            from_address="t@example.jp",
+            received_at=datetime(2025, 7, 1, 17, 0, 30, tzinfo=TOKYO),
+            attachments=full_set(),
+        ),
+        terms=TERMS,
+        documents=DocumentNames(),
+        limits=Limits(),
+    )
+    assert "2025年7月1日 17:00:30" in decision.reasons[0].message

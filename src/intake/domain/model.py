@@ -20,6 +20,7 @@ class Outcome(StrEnum):
     OTHER = "other"  # an inquiry for a human: no application subject, no attachment
     IGNORED = "ignored"  # auto-replies and bounces; never acknowledged
     DUPLICATE = "duplicate"  # the same message already recorded
+    SUPPLEMENT = "supplement"  # documents completing an earlier submission of the same applicant
 
 
 OUTCOME_LABELS: dict[Outcome, str] = {
@@ -28,6 +29,7 @@ OUTCOME_LABELS: dict[Outcome, str] = {
     Outcome.OTHER: "その他（問い合わせ等）",
     Outcome.IGNORED: "自動応答・エラー通知",
     Outcome.DUPLICATE: "重複",
+    Outcome.SUPPLEMENT: "追加書類",
 }
 
 

@@ -47,7 +47,7 @@ _TEMPLATES: dict[ReasonCode, str] = {
         "原本は保存済みです。"
     ),
     ReasonCode.PROCESSING_ERROR: (
-        "メールの解析中に予期しないエラーが発生しました（{error}）。原本は保存済みです。"
+        "メールの処理中に予期しないエラーが発生しました（{error}）。原本は保存済みです。"
         "内容を確認し、必要であれば再処理してください。"
     ),
     ReasonCode.WORKBOOK_UNREADABLE: (

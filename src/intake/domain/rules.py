@@ -7,7 +7,7 @@ decision back. Rules match on an NFKC-normalised form; messages quote the origin
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
@@ -25,17 +25,21 @@ from intake.domain.model import (
     open_terms,
 )
 from intake.domain.reasons import human_size, reason
-from intake.domain.text import format_jst, name_key, normalize
+from intake.domain.text import format_jst, normalize, same_name, strip_directories
 
 SUBJECT_KEYWORD = "受講申込"
 # Reply/forward/resend markers mail clients and applicants put before the subject.
 _PREFIX = re.compile(
-    r"^\s*(?:(?:re|fw|fwd|転送|返信)\s*:|【再送】|\[再送\]|\(再送\)|再送\s*:)\s*", re.I
+    r"^\s*(?:(?:re|fw|fwd|転送|返信)\s*(?:\[\d+\])?\s*:|【再送】|\[再送\]|\(再送\)|再送\s*:)\s*",
+    re.I,
 )
+# Courtesy and resend markers applicants append after their name.
+_SUFFIX = re.compile(r"\s*(?:様|さま|【再送】|\[再送\]|\(再送\)|\(再提出\)|【再提出】)\s*$")
 _SUBJECT = re.compile(rf"^{SUBJECT_KEYWORD}\s*_\s*(?P<name>.*)$")
-# Latin letters (macrons as in SATŌ included), spaces, hyphen, apostrophe, dot.
+# Latin letters (macrons as in SATŌ included), spaces, hyphen, apostrophe, dot; _ and ・
+# as separators, which applicants use between family and given name.
 _ROMAJI = re.compile(
-    r"^[A-Za-z\u00c0-\u00ff\u0100-\u017f][A-Za-z\u00c0-\u00ff\u0100-\u017f .'’-]*$"
+    r"^[A-Za-z\u00c0-\u00ff\u0100-\u017f][A-Za-z\u00c0-\u00ff\u0100-\u017f .'’_・-]*$"
 )
 _PARENTHETICAL = re.compile(r"[(（][^()（）]*[)）]")
 _AUTO_LOCALPARTS = {"mailer-daemon", "postmaster"}
@@ -61,9 +65,12 @@ def check_subject(subject: str) -> SubjectCheck:
             name=None,
             is_application=False,
             prefixes=tuple(prefixes),
-            reasons=(reason(ReasonCode.SUBJECT_FORMAT, subject=subject.strip()),),
+            reasons=(reason(ReasonCode.SUBJECT_FORMAT, subject=subject.strip() or "（件名なし）"),),
         )
     name = found.group("name").strip()
+    while (trimmed := _SUFFIX.sub("", name)) != name:
+        prefixes.append(name[len(trimmed) :].strip())
+        name = trimmed
     if not name:
         return SubjectCheck(
             None,
@@ -85,13 +92,8 @@ class AttachmentName:
     extension: str  # lower case, without the dot; "" when there is none
 
 
-def _basename(filename: str) -> str:
-    # Never a path: whatever a mail client put before the last separator is dropped.
-    return re.split(r"[/\\]", filename)[-1]
-
-
 def parse_attachment_name(filename: str, documents: DocumentNames) -> AttachmentName:
-    text = normalize(_basename(filename))
+    text = normalize(strip_directories(filename))
     stem, dot, ext = text.rpartition(".")
     if not dot:
         stem, ext = text, ""
@@ -160,7 +162,7 @@ def auto_reply_signal(
         return f"Auto-Submitted: {auto}"
     if content_type.lower() == "multipart/report":
         return "multipart/report（配信エラー通知）"
-    for name in ("x-autoreply", "x-autorespond", "x-auto-response-suppress-this"):
+    for name in ("x-autoreply", "x-autorespond"):
         if name in h:
             return f"{name}: {h[name]}"
     if h.get("precedence", "").lower() in {"bulk", "junk", "list"}:
@@ -175,13 +177,20 @@ def auto_reply_signal(
     return None
 
 
-def _is_decoration(attachment: AttachmentFacts, parsed: AttachmentName | None) -> bool:
-    # Signature logos and pasted screenshots (image001.png, inline) are not documents.
-    return (
-        attachment.disposition == "inline"
-        and attachment.content_type.startswith("image/")
-        and (parsed is None or parsed.doc_type is None)
-    )
+_SIGNATURE_TYPES = frozenset(
+    {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
+)
+
+
+def _is_decoration(attachment: AttachmentFacts, documents: DocumentNames) -> bool:
+    """Parts a mail client adds that are not documents: S/MIME or PGP signatures, and
+    signature logos or pasted screenshots (image001.png) not named as a document."""
+    if attachment.content_type.lower() in _SIGNATURE_TYPES:
+        return True
+    if attachment.disposition == "attachment" or not attachment.content_type.startswith("image/"):
+        return False
+    parsed = parse_attachment_name(attachment.filename, documents) if attachment.filename else None
+    return parsed is None or parsed.doc_type is None
 
 
 def decide(
@@ -197,12 +206,9 @@ def decide(
         return Decision(Outcome.IGNORED, notes=(f"自動送信と判断: {signal}",))
 
     subject = check_subject(facts.subject)
-    notes = [f"件名の前置き「{p}」を除去" for p in subject.prefixes]
-    if (
-        not subject.is_application
-        and not facts.attachments
-        and facts.size <= limits.message_max_bytes
-    ):
+    notes = [f"件名の「{p}」を除いて判定" for p in subject.prefixes]
+    documents_sent = [a for a in facts.attachments if not _is_decoration(a, documents)]
+    if not subject.is_application and not documents_sent and facts.size <= limits.message_max_bytes:
         return Decision(Outcome.OTHER, notes=tuple(notes))
 
     reasons: list[Reason] = list(subject.reasons)
@@ -241,7 +247,7 @@ def decide(
     )
     reasons.extend(attachment_reasons)
     notes.extend(extra_notes)
-    reasons.extend(_missing_documents(doc_types, subject.name))
+    reasons.extend(missing_documents(doc_types, subject.name))
 
     outcome = Outcome.REJECTED if reasons else Outcome.ACCEPTED
     return Decision(
@@ -263,13 +269,13 @@ def _check_attachments(
     known_names = "、".join(n for names in documents.by_type().values() for n in names[:1])
     for attachment in facts.attachments:
         display = attachment.filename or "（名前なし）"
+        if _is_decoration(attachment, documents):
+            doc_types.append(None)
+            notes.append(f"「{display}」は署名・本文中の画像のため書類として扱いません")
+            continue
         parsed = (
             parse_attachment_name(attachment.filename, documents) if attachment.filename else None
         )
-        if _is_decoration(attachment, parsed):
-            doc_types.append(None)
-            notes.append(f"本文中の画像「{display}」は書類として扱いません")
-            continue
         if attachment.size > limits.attachment_max_bytes:
             reasons.append(
                 reason(
@@ -286,7 +292,7 @@ def _check_attachments(
             )
             continue
         doc_types.append(parsed.doc_type)
-        if subject.name is not None and name_key(parsed.name) != name_key(subject.name):
+        if subject.name is not None and not same_name(parsed.name, subject.name):
             reasons.append(
                 reason(
                     ReasonCode.ATTACHMENT_NAME_MISMATCH,
@@ -313,7 +319,7 @@ def _check_attachments(
     return doc_types, reasons, notes
 
 
-def _missing_documents(doc_types: list[DocType | None], name: str | None) -> list[Reason]:
+def missing_documents(doc_types: Iterable[DocType | None], name: str | None) -> list[Reason]:
     present = set(doc_types)
     shown = name or "氏名"
     missing: list[Reason] = []

@@ -37,10 +37,40 @@ def name_key(name: str) -> str:
     """The comparison key of a romaji name: case, spacing and macrons do not matter."""
     decomposed = unicodedata.normalize("NFKD", normalize(name))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[\s._'’-]+", "", bare).casefold()
+    return re.sub(r"[\s._'’・-]+", "", bare).casefold()
+
+
+def same_name(a: str, b: str) -> bool:
+    """Romaji names match when equal as keys, or with their words in another order
+    (「Taro YAMADA」 and 「YAMADA Taro」)."""
+    if name_key(a) == name_key(b):
+        return True
+    words = re.compile(r"[\s_・]+")
+    return sorted(name_key(w) for w in words.split(normalize(a))) == sorted(
+        name_key(w) for w in words.split(normalize(b))
+    )
+
+
+def strip_directories(filename: str) -> str:
+    """The last component of a sender-supplied name: a name from mail is never a path."""
+    return re.split(r"[/\\]", filename)[-1]
 
 
 def format_jst(instant: datetime) -> str:
-    """An instant as the secretariat writes it, in Tokyo time: 2025年5月7日 17:00."""
+    """An instant as the secretariat writes it, in Tokyo time: 2025年5月7日 17:00.
+
+    Seconds are shown when there are any, so 17:00:30 is not mistaken for the 17:00 deadline.
+    """
     local = instant.astimezone(TOKYO)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    clock = f"{local:%H:%M:%S}" if local.second or local.microsecond else f"{local:%H:%M}"
+    return f"{local.year}年{local.month}月{local.day}日 {clock}"
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str, limit: int | None = None) -> str:
+    """Text from mail as a database can hold it: no control characters (PostgreSQL refuses
+    NUL), and within the column's length."""
+    cleaned = _CONTROL.sub("", text)
+    return cleaned[:limit] if limit is not None else cleaned
