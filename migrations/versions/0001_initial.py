@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("uid", sa.BigInteger(), nullable=True),
         sa.Column("message_id", sa.String(length=998), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("content_sha256", sa.String(length=64), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("raw_path", sa.String(length=255), nullable=False),
         sa.Column("subject", sa.Text(), nullable=False),
@@ -69,6 +70,9 @@ def upgrade() -> None:
             batch_op.f("ix_messages_server_state"), ["server_state"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_messages_sha256"), ["sha256"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_messages_content_sha256"), ["content_sha256"], unique=False
+        )
 
     op.create_table(
         "attachments",
@@ -145,6 +149,7 @@ def downgrade() -> None:
     op.drop_table("attachments")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_messages_sha256"))
+        batch_op.drop_index(batch_op.f("ix_messages_content_sha256"))
         batch_op.drop_index(batch_op.f("ix_messages_server_state"))
         batch_op.drop_index(batch_op.f("ix_messages_outcome"))
         batch_op.drop_index("ix_messages_message_id_sha256")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
@@ -13,6 +14,7 @@ from intake.adapters.imap import ImapMailbox
 from intake.devtools.demo import demo_mails, jst, pdf, xlsx
 from intake.devtools.samplemail import SampleAttachment, build_mail
 from intake.services import poll as poll_service
+
 from support import Desk
 
 pytestmark = pytest.mark.dovecot
@@ -195,16 +197,14 @@ def test_move_per_outcome_keeps_inquiries_in_the_inbox(make_desk: Callable[..., 
 
 
 def test_size_limits(make_desk: Callable[..., Desk]) -> None:
-    desk = make_desk(limits="attachment_max_bytes = 2048\nmessage_max_bytes = 40000")
+    desk = make_desk(limits="attachment_max_bytes = 9000\nmessage_max_bytes = 40000")
     small_cert = build_mail(
         subject="受講申込_YAMADA Taro",
         message_id="big-attachment@example.jp",
         date=jst(2025, 4, 1),
         attachments=[
-            xlsx("受講申込書", "YAMADA Taro"),  # about 10 KB: over the 2 KB limit
-            SampleAttachment(
-                "実務経験申告書_YAMADA Taro.xlsx", b"x" * 100, "application/octet-stream"
-            ),
+            xlsx("受講申込書", "YAMADA Taro"),  # about 10 KB: over the 9000-byte limit
+            xlsx("実務経験申告書", "YAMADA Taro"),
             pdf("在職証明書", "YAMADA Taro"),
         ],
     )
@@ -357,3 +357,80 @@ def test_remaining_reason_codes_through_imap(desk: Desk) -> None:
     ]
     messages = " ".join(r["message"] for r in rejection["reasons"])
     assert "申込書類の送付（山田）" in messages and "scan0001.pdf" in messages
+
+
+@pytest.mark.postgres
+def test_hostile_header_values_are_recorded_on_both_databases(
+    make_desk: Callable[..., Desk], database_url: str
+) -> None:
+    desk = make_desk(database_url)
+    long_id = "x" * 1200 + "@example.jp"
+    raw = build_mail(
+        subject="受講申込_YAMADA Taro",
+        message_id=long_id,
+        date=jst(2025, 4, 1),
+        attachments=[SampleAttachment("在職証明書_YAMADA Taro.pdf", b"%PDF", "application/pdf")],
+    ).replace(
+        b"Subject: ",
+        b"Subject: =?utf-8?b?" + base64.b64encode(b"A\x00[/b]") + b"?= ",
+        1,
+    )
+    desk.append(raw, jst(2025, 4, 1))
+    desk.cli("poll", "--once")
+    (message,) = desk.json("messages", "list")
+    assert "\x00" not in message["subject"]
+    assert "[/b]" in message["subject"]
+    assert len(message["message_id"]) <= 998
+    table = desk.cli("messages", "list").stdout  # mail text is never read as markup
+    assert "[/b]" in table
+
+
+def test_same_mail_delivered_twice_with_other_trace_headers_is_a_duplicate(desk: Desk) -> None:
+    mail = demo_mails()[0]
+    desk.append(b"Received: from mx1.example.jp by desk\r\n" + mail.raw, mail.received_at)
+    desk.append(b"Received: from mx2.example.jp by desk\r\n" + mail.raw, mail.received_at)
+    desk.cli("poll", "--once")
+    assert [m["outcome"] for m in desk.json("messages", "list")] == ["accepted", "duplicate"]
+
+
+def test_a_message_that_breaks_the_pipeline_lands_in_the_rejection_log(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mails = demo_mails()[:2]
+    for mail in mails:
+        desk.append(mail.raw, mail.received_at)
+    real = poll_service.record_message
+
+    def broken(*args: object, **kwargs: object) -> object:
+        if kwargs["source"].uid == 1:  # type: ignore[attr-defined]
+            raise ValueError("unexpected structure")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(poll_service, "record_message", broken)
+    result = desk.cli("poll", "--once")
+    assert "新規 2 件" in result.stdout
+    (rejection,) = desk.json("rejections", "list")
+    assert [r["code"] for r in rejection["reasons"]] == ["PROCESSING_ERROR"]
+    assert "原本は保存済み" in rejection["reasons"][0]["message"]
+    assert all(KEYWORD in f for f in desk.server_flags().values())
+
+
+def test_a_second_poller_waits_its_turn(desk: Desk) -> None:
+    from intake.adapters.lock import exclusive
+    from intake.adapters.orm import make_engine
+
+    desk.append(demo_mails()[0].raw, demo_mails()[0].received_at)
+    engine = make_engine(desk.settings.database_url)
+    with exclusive(engine, desk.settings.storage_dir):
+        result = desk.cli("poll", "--once")
+    assert "実行中" in result.stdout
+    assert desk.json("messages", "list") == []
+    assert "新規 1 件" in desk.cli("poll", "--once").stdout
+
+
+def test_unreachable_database_is_one_line_exit_3(make_desk: Callable[..., Desk]) -> None:
+    desk = make_desk()
+    desk.write_config(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    result = desk.cli("messages", "list", expect=3)
+    assert "データベースに接続できません" in result.stderr
+    assert "Traceback" not in result.output

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -95,6 +97,8 @@ class Message(Base):
     uid: Mapped[int | None] = mapped_column(BigInteger)
     message_id: Mapped[str | None] = mapped_column(String(998))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # sha256 of the body alone: the same mail delivered twice differs in its Received headers.
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     raw_path: Mapped[str] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(Text, default="")
@@ -106,6 +110,11 @@ class Message(Base):
     term_ids: Mapped[list[Any]] = mapped_column(default=list)
     notes: Mapped[list[Any]] = mapped_column(default=list)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    # The application this message created, superseded or supplemented.
+    # use_alter: messages and applications refer to each other.
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", use_alter=True), index=True
+    )
     # pending: stored, not yet marked on the server; done: keyword set or moved.
     server_state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     server_marked_at: Mapped[datetime | None]
@@ -115,7 +124,7 @@ class Message(Base):
         back_populates="message", order_by="Attachment.position", cascade="all, delete-orphan"
     )
     rejection: Mapped[Rejection | None] = relationship(
-        back_populates="message", cascade="all, delete-orphan"
+        back_populates="message", cascade="all, delete-orphan", foreign_keys="Rejection.message_pk"
     )
 
 
@@ -131,6 +140,8 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     stored_path: Mapped[str] = mapped_column(String(255))
+    # The application this document belongs to (a supplement adds documents to an earlier one).
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
 
     message: Mapped[Message] = relationship(back_populates="attachments")
 
@@ -148,8 +159,10 @@ class Rejection(Base):
     resolution: Mapped[str | None] = mapped_column(String(20))
     resolved_by: Mapped[str | None] = mapped_column(String(255))
     note: Mapped[str | None] = mapped_column(Text)
+    # The later mail that completed this submission (resolution "supplemented").
+    supplemented_by_pk: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
 
-    message: Mapped[Message] = relationship(back_populates="rejection")
+    message: Mapped[Message] = relationship(back_populates="rejection", foreign_keys=[message_pk])
     reasons: Mapped[list[RejectionReason]] = relationship(
         back_populates="rejection",
         order_by="RejectionReason.position",
@@ -167,6 +180,74 @@ class RejectionReason(Base):
     message: Mapped[str] = mapped_column(Text)
 
     rejection: Mapped[Rejection] = relationship(back_populates="reasons")
+
+
+class Applicant(Base):
+    """A person, recognised by the normalised romaji name and the sender address."""
+
+    __tablename__ = "applicants"
+    __table_args__ = (UniqueConstraint("name_key", "email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_key: Mapped[str] = mapped_column(String(255))
+    name_romaji: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Application(Base):
+    """One application for one term; a resubmission supersedes the earlier one."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
+    term_id: Mapped[int] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # accepted | superseded
+    message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id"))  # the first mail
+    received_at: Mapped[datetime]  # when the first mail of the submission arrived
+    completed_at: Mapped[datetime]  # when its last missing document arrived
+    name_romaji: Mapped[str] = mapped_column(String(255))
+    name_kanji: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str] = mapped_column(String(320))  # the sender: acknowledgements go here
+    eligibility: Mapped[str] = mapped_column(String(20))
+    eligibility_explanation: Mapped[str] = mapped_column(Text)
+    form: Mapped[dict[str, Any]] = mapped_column(default=dict)  # 様式1 as FORMS.md field names
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    applicant: Mapped[Applicant] = relationship()
+    experience: Mapped[list[ExperienceRow]] = relationship(
+        back_populates="application",
+        order_by="ExperienceRow.position",
+        cascade="all, delete-orphan",
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        foreign_keys="Attachment.application_id", order_by="Attachment.id"
+    )
+
+
+class ExperienceRow(Base):
+    """One row of the 実務経験申告書 as read."""
+
+    __tablename__ = "experience_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    sheet_row: Mapped[int] = mapped_column(Integer)
+    no: Mapped[int | None] = mapped_column(Integer)
+    period_from: Mapped[date | None] = mapped_column(Date)
+    period_to: Mapped[date | None] = mapped_column(Date)
+    ongoing: Mapped[bool] = mapped_column(Boolean, default=False)
+    organisation: Mapped[str | None] = mapped_column(Text)
+    window_name: Mapped[str | None] = mapped_column(Text)
+    employment_type: Mapped[str | None] = mapped_column(String(40))
+    days_worked: Mapped[int | None] = mapped_column(Integer)
+    duties: Mapped[str | None] = mapped_column(Text)
+
+    application: Mapped[Application] = relationship(back_populates="experience")
 
 
 def make_engine(url: str) -> Engine:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from intake.adapters.orm import MailboxState, Message, Rejection
+from intake.adapters.orm import Applicant, Application, MailboxState, Message, Rejection
 from intake.domain.model import Outcome
 
 
@@ -30,13 +30,23 @@ class Repository:
     def add(self, obj: object) -> None:
         self.session.add(obj)
 
-    def find_recorded(self, message_id: str | None, sha256: str) -> Message | None:
-        """The first non-duplicate record of the same message (Message-ID and bytes)."""
+    def find_recorded(
+        self,
+        message_id: str | None,
+        content_sha256: str,
+        from_address: str | None,
+        subject: str,
+    ) -> Message | None:
+        """The first non-duplicate record of the same mail: the same Message-ID and body
+        (without a Message-ID: the same body, sender and subject)."""
         query = select(Message).where(
-            Message.sha256 == sha256, Message.outcome != Outcome.DUPLICATE.value
+            Message.content_sha256 == content_sha256,
+            Message.outcome != Outcome.DUPLICATE.value,
         )
         if message_id is not None:
             query = query.where(Message.message_id == message_id)
+        else:
+            query = query.where(Message.from_address == from_address, Message.subject == subject)
         return self.session.scalars(query.order_by(Message.id).limit(1)).first()
 
     def find_under_old_uidvalidity(
@@ -110,3 +120,36 @@ class Repository:
 
     def rejection(self, pk: int) -> Rejection | None:
         return self.session.get(Rejection, pk)
+
+    def open_rejections_from(self, sender: str) -> Sequence[Rejection]:
+        """Open rejections of mail from this address, newest first."""
+        return self.session.scalars(
+            select(Rejection)
+            .join(Rejection.message)
+            .where(Rejection.status == "open", Message.from_address == sender)
+            .order_by(Message.received_at.desc(), Rejection.id.desc())
+        ).all()
+
+    # -- applications -----------------------------------------------------------------------
+    def applicant(self, key: str, email: str) -> Applicant | None:
+        return self.session.scalars(
+            select(Applicant).where(Applicant.name_key == key, Applicant.email == email)
+        ).one_or_none()
+
+    def current_applications(self, applicant_id: int, term_id: int) -> Sequence[Application]:
+        return self.session.scalars(
+            select(Application).where(
+                Application.applicant_id == applicant_id,
+                Application.term_id == term_id,
+                Application.status == "accepted",
+            )
+        ).all()
+
+    def applications(self, term_id: int | None = None) -> Sequence[Application]:
+        query = select(Application).order_by(Application.id)
+        if term_id is not None:
+            query = query.where(Application.term_id == term_id)
+        return self.session.scalars(query).all()
+
+    def application(self, pk: int) -> Application | None:
+        return self.session.get(Application, pk)

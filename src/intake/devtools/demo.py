@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from intake.devtools.formfactory import FilledForm
 from intake.devtools.samplemail import (
     SampleAttachment,
     Style,
@@ -49,10 +50,21 @@ def form(filename: str) -> bytes:
     return (FORMS_DIR / filename).read_bytes()
 
 
-def xlsx(document: str, name: str, source: str | None = None) -> SampleAttachment:
-    return SampleAttachment(
-        f"{document}_{name}.xlsx", form(source or f"{document}_{name}.xlsx"), XLSX
-    )
+def xlsx(
+    document: str, name: str, source: str | None = None, *, form_name: str | None = None
+) -> SampleAttachment:
+    """A filled form named for ``name``. Without ``source``, the sample of that name; with it,
+    that sample with the romaji name changed to ``name`` (a different applicant)."""
+    if source is None:
+        return SampleAttachment(f"{document}_{name}.xlsx", form(f"{document}_{name}.xlsx"), XLSX)
+    form_id = "CSF-R7-FORM2" if document == "実務経験申告書" else _form1_id(source)
+    filled = FilledForm.load(FORMS_DIR / source, form_id).set("name_romaji", form_name or name)
+    return SampleAttachment(f"{document}_{name}.xlsx", filled.to_bytes(), XLSX)
+
+
+def _form1_id(source: str) -> str:
+    term = 2 if "NGUYEN" in source or "第2期" in source else 1
+    return f"CSF-R7-FORM1-T{term}"
 
 
 def pdf(document: str, name: str) -> SampleAttachment:
@@ -121,7 +133,7 @@ def demo_mails() -> list[DemoMail]:
             "accepted",
         ),
         DemoMail(
-            "Shift_JIS のメール、在職証明書と実務経験申告書がない",
+            "Shift_JIS のメール、在職証明書と実務経験申告書がなく、申込書にも不備",
             application(
                 "SUZUKI Ichiro",
                 n=4,
@@ -131,7 +143,15 @@ def demo_mails() -> list[DemoMail]:
             ),
             jst(2025, 4, 20, 16, 30),
             "rejected",
-            ("MISSING_EXPERIENCE_SHEET", "MISSING_EMPLOYMENT_CERTIFICATE"),
+            (
+                "MISSING_EXPERIENCE_SHEET",
+                "MISSING_EMPLOYMENT_CERTIFICATE",
+                # The SUZUKI sample itself: unreadable birth date, no e-mail, consents unchecked.
+                "FORM_INVALID",
+                "FORM_INVALID",
+                "FORM_INVALID",
+                "FORM_INVALID",
+            ),
         ),
         DemoMail(
             "第2期の締切（7月1日 17:00）後に届いた申込",
@@ -161,7 +181,7 @@ def demo_mails() -> list[DemoMail]:
                     SampleAttachment(
                         "受講申込書_KATO Mai.xls", b"\xd0\xcf\x11\xe0", "application/vnd.ms-excel"
                     ),
-                    xlsx("実務経験申告書", "KATO Mai", "実務経験申告書_YAMADA Taro.xlsx"),
+                    xlsx("実務経験申告書", "KATO Mai", "実務経験申告書_NGUYEN Thi Lan.xlsx"),
                     pdf("在職証明書", "KATO Mai"),
                 ],
             ),
@@ -177,8 +197,13 @@ def demo_mails() -> list[DemoMail]:
                 received_at=jst(2025, 6, 3, 15, 20),
                 style="no_disposition",
                 attachments=[
-                    xlsx("受講申込書", "ITO Yui", "受講申込書_YAMADA Taro.xlsx"),
-                    xlsx("実務経験申告書", "ITO Yuki", "実務経験申告書_YAMADA Taro.xlsx"),
+                    xlsx("受講申込書", "ITO Yui", "受講申込書_NGUYEN Thi Lan.xlsx"),
+                    xlsx(
+                        "実務経験申告書",
+                        "ITO Yuki",  # a slip in the file name only
+                        "実務経験申告書_NGUYEN Thi Lan.xlsx",
+                        form_name="ITO Yui",
+                    ),
                     pdf("在職証明書", "ITO Yui"),
                 ],
             ),
@@ -194,8 +219,8 @@ def demo_mails() -> list[DemoMail]:
                     n=8,
                     received_at=jst(2025, 6, 9, 9, 0),
                     attachments=[
-                        xlsx("受講申込書", "MORI Ken", "受講申込書_YAMADA Taro.xlsx"),
-                        xlsx("実務経験申告書", "MORI Ken", "実務経験申告書_YAMADA Taro.xlsx"),
+                        xlsx("受講申込書", "MORI Ken", "受講申込書_NGUYEN Thi Lan.xlsx"),
+                        xlsx("実務経験申告書", "MORI Ken", "実務経験申告書_NGUYEN Thi Lan.xlsx"),
                         pdf("在職証明書", "MORI Ken"),
                     ],
                 ),

@@ -10,20 +10,26 @@ import getpass
 import logging
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from sqlalchemy.exc import OperationalError
 
 from intake.adapters.imap import ImapError
-from intake.adapters.orm import Message, Rejection
+from intake.adapters.lock import LockBusy, exclusive
+from intake.adapters.mailparse import parse_mail_headers
+from intake.adapters.orm import Application, Message, Rejection
 from intake.adapters.schema import SchemaOutdated, current_revision, upgrade
 from intake.bootstrap import App, build_app
 from intake.config import ConfigError, config_path_from, load_settings
-from intake.domain.model import OUTCOME_LABELS, Outcome
+from intake.domain.model import OUTCOME_LABELS, TOKYO, Outcome
 from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
+from intake.services.ingest import Source, record_message
 from intake.services.poll import poll_once, record_poll_error
 from intake.services.review import NotFound, resolve_rejection
 
@@ -42,8 +48,8 @@ EPILOG = (
 )
 
 
-def _fail(message: str, code: int) -> None:
-    console(stderr=True).print(f"[bold red]エラー:[/] {message}", markup=True)
+def _fail(message: str, code: int) -> NoReturn:
+    console(stderr=True).print(f"[bold red]エラー:[/] {escape(message)}")
     sys.exit(code)
 
 
@@ -62,9 +68,14 @@ def operator_errors(func: Callable[P, R]) -> Callable[P, R]:
             _fail(str(exc), EXIT_MAILBOX)
         except NotFound as exc:
             _fail(str(exc), EXIT_NOT_FOUND)
-        raise AssertionError("unreachable")
+        except OperationalError as exc:
+            _fail(f"データベースに接続できません（{_first_line(exc.orig)}）", EXIT_DATABASE)
 
     return wrapper
+
+
+def _first_line(error: object) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 class Context:
@@ -144,18 +155,29 @@ def poll(ctx: Context, once: bool) -> None:
     app = ctx.app()
     uow = app.uow()
     try:
-        with app.mailbox() as mailbox, _progress() as progress:
+        with (
+            exclusive(app.engine, app.settings.storage_dir),
+            app.mailbox() as mailbox,
+            _progress() as progress,
+        ):
             task = progress.add_task("取り込み中", total=None)
 
             def advance(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
             report = poll_once(app.settings, uow, app.store, mailbox, progress=advance)
+    except LockBusy:
+        click.echo(
+            "別の取り込み処理（intake poll / intake run）が実行中のため、今回は何もしません。"
+        )
+        return
     except ImapError as exc:
         record_poll_error(uow, app.settings, str(exc))
         raise
     counts = "、".join(
-        f"{OUTCOME_LABELS[Outcome(k)]} {v} 件" for k, v in sorted(report.recorded.items())
+        f"{label} {report.recorded[o.value]} 件"
+        for o, label in OUTCOME_LABELS.items()
+        if report.recorded[o.value]
     )
     click.echo(f"取り込み完了: 新規 {report.new_records} 件" + (f"（{counts}）" if counts else ""))
     if report.already_known:
@@ -168,7 +190,12 @@ def poll(ctx: Context, once: bool) -> None:
         )
     for failure in report.failed:
         click.echo(f"記録できなかったメール（次回再試行します）: {failure}", err=True)
-    if report.failed:
+    for failure in report.mark_failures:
+        click.echo(
+            f"サーバー上で処理済みの印を付けられませんでした（次回再試行します）: {failure}",
+            err=True,
+        )
+    if report.failed or report.mark_failures:
         sys.exit(EXIT_FAILURE)
 
 
@@ -227,7 +254,7 @@ def messages_list(ctx: Context, outcome: str | None, as_json: bool) -> None:
                     short_jst(m.received_at),
                     OUTCOME_LABELS[Outcome(m.outcome)],
                     m.from_address or "",
-                    m.subject,
+                    m.subject or "（件名なし）",
                     "\n".join(a.filename or "（名前なし）" for a in m.attachments),
                 ]
                 for m in rows
@@ -290,7 +317,7 @@ def rejections_list(ctx: Context, status: str, as_json: bool) -> None:
                     str(r.id),
                     short_jst(r.message.received_at),
                     r.message.from_address or "",
-                    r.message.subject,
+                    r.message.subject or "（件名なし）",
                     "\n".join(f"{x.code}: {x.message}" for x in r.reasons),
                     STATUS_LABELS.get(r.status, r.status),
                 ]
@@ -317,7 +344,7 @@ def rejections_show(ctx: Context, rejection_id: int, as_json: bool) -> None:
         m = rejection.message
         out = console()
         out.print(f"[bold]不備記録 {rejection.id}[/]（{STATUS_LABELS.get(rejection.status)}）")
-        out.print(f"件名　　: {m.subject}", markup=False)
+        out.print(f"件名　　: {m.subject or '（件名なし）'}", markup=False)
         out.print(f"差出人　: {m.from_display or m.from_address or ''}", markup=False)
         out.print(f"受信日時: {short_jst(m.received_at)}")
         out.print("理由:")
@@ -350,6 +377,201 @@ def rejections_resolve(ctx: Context, rejection_id: int, note: str, operator: str
         click.echo(f"不備記録 {rejection_id} を対応済みにしました。")
     else:
         click.echo(f"不備記録 {rejection_id} はすでに対応済みです（変更なし）。")
+
+
+# -- applications ------------------------------------------------------------------------------
+ELIGIBILITY_LABELS = {"eligible": "資格あり", "ineligible": "資格なし", "needs_review": "要確認"}
+APPLICATION_STATUS_LABELS = {"accepted": "受付", "superseded": "再提出により置換"}
+
+
+def application_json(application: Application) -> dict[str, Any]:
+    return {
+        "id": application.id,
+        "term": application.term_id,
+        "name_romaji": application.name_romaji,
+        "name_kanji": application.name_kanji,
+        "email": application.email,
+        "received_at": iso_jst(application.received_at),
+        "completed_at": iso_jst(application.completed_at),
+        "status": application.status,
+        "eligibility": application.eligibility,
+    }
+
+
+def application_detail_json(application: Application) -> dict[str, Any]:
+    return {
+        **application_json(application),
+        "form": application.form,
+        "experience": [
+            {
+                "row": e.sheet_row,
+                "no": e.no,
+                "period_from": e.period_from.isoformat() if e.period_from else None,
+                "period_to": e.period_to.isoformat() if e.period_to else None,
+                "ongoing": e.ongoing,
+                "organisation": e.organisation,
+                "window_name": e.window_name,
+                "employment_type": e.employment_type,
+                "days_worked": e.days_worked,
+                "duties": e.duties,
+            }
+            for e in application.experience
+        ],
+        "attachments": [
+            {"doc_type": a.doc_type, "filename": a.filename, "sha256": a.sha256, "size": a.size}
+            for a in application.attachments
+        ],
+        "eligibility_explanation": application.eligibility_explanation,
+        "warnings": application.warnings,
+    }
+
+
+@main.group()
+def applications() -> None:
+    """受け付けた申込（書類がそろい、様式を読み取れたもの）の一覧と詳細。"""
+
+
+@applications.command("list")
+@click.option("--term", "term_id", type=int, help="この期（terms の id）の申込だけ表示する。")
+@click.option("--json", "as_json", is_flag=True, help="JSON 配列で出力する。")
+@pass_ctx
+@operator_errors
+def applications_list(ctx: Context, term_id: int | None, as_json: bool) -> None:
+    """申込を受付順に表示する（再提出で置き換えられたものも含む）。"""
+    app = ctx.app()
+    with app.uow() as uow:
+        rows = uow.repo.applications(term_id)
+        if as_json:
+            print_json([application_json(a) for a in rows])
+            return
+        print_table(
+            f"申込（{len(rows)} 件）",
+            [
+                "番号",
+                "期",
+                "氏名",
+                "ローマ字",
+                "差出人",
+                "受信日時",
+                "書類完備",
+                "状態",
+                "受講資格",
+            ],
+            [
+                [
+                    str(a.id),
+                    str(a.term_id),
+                    a.name_kanji or "",
+                    a.name_romaji,
+                    a.email,
+                    short_jst(a.received_at),
+                    short_jst(a.completed_at),
+                    APPLICATION_STATUS_LABELS.get(a.status, a.status),
+                    ELIGIBILITY_LABELS.get(a.eligibility, a.eligibility),
+                ]
+                for a in rows
+            ],
+        )
+
+
+@applications.command("show")
+@click.argument("application_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="JSON オブジェクトで出力する。")
+@pass_ctx
+@operator_errors
+def applications_show(ctx: Context, application_id: int, as_json: bool) -> None:
+    """申込 1 件の詳細（様式の内容、実務経験、添付書類、受講資格の判定）を表示する。"""
+    app = ctx.app()
+    with app.uow() as uow:
+        application = uow.repo.application(application_id)
+        if application is None:
+            raise NotFound(f"申込 {application_id} は存在しません")
+        if as_json:
+            print_json(application_detail_json(application))
+            return
+        out = console()
+        a = application
+        out.print(
+            f"申込 {a.id}（第{a.term_id}期、{APPLICATION_STATUS_LABELS.get(a.status, a.status)}）",
+            markup=False,
+        )
+        out.print(f"氏名　　: {a.name_kanji or ''}（{a.name_romaji}）", markup=False)
+        out.print(f"差出人　: {a.email}", markup=False)
+        out.print(f"受信日時: {short_jst(a.received_at)}（書類完備 {short_jst(a.completed_at)}）")
+        form = a.form
+        for key, label in (
+            ("org_name", "所属機関"),
+            ("window_name", "相談窓口"),
+            ("operator_type", "運営主体"),
+            ("prefecture", "都道府県"),
+            ("role", "現在の立場"),
+        ):
+            out.print(f"{label}: {form.get(key) or ''}", markup=False)
+        out.print("実務経験:")
+        for e in a.experience:
+            end = "現在" if e.ongoing else (e.period_to.isoformat() if e.period_to else "?")
+            start = e.period_from.isoformat() if e.period_from else "?"
+            out.print(
+                f"  {start}〜{end} {e.window_name or ''} 従事 {e.days_worked or '?'} 日",
+                markup=False,
+            )
+        out.print("添付書類:")
+        for att in a.attachments:
+            out.print(f"  - {att.filename}（{att.size:,} バイト）", markup=False)
+        out.print(f"受講資格: {ELIGIBILITY_LABELS.get(a.eligibility, a.eligibility)}", markup=False)
+        out.print(a.eligibility_explanation, markup=False)
+        for warning in a.warnings:
+            out.print(f"注意: {warning}", markup=False)
+
+
+# -- ingest ------------------------------------------------------------------------------------
+@main.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--received-at",
+    "received_at",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S"]),
+    help="受信日時（ISO 8601、例 2025-04-14T09:30:00+09:00）。"
+    "省略時は各ファイルの Date: ヘッダー。",
+)
+@pass_ctx
+@operator_errors
+def ingest(ctx: Context, files: tuple[Path, ...], received_at: datetime | None) -> None:
+    """ローカルの .eml ファイルを、メールボックスから届いたものと同じ手順で判定・記録する。
+
+    過去分の取り込みや、メールボックスなしでの動作確認に使います。
+    """
+    app = ctx.app()
+    failures = 0
+    for path in files:
+        raw = path.read_bytes()
+        when = received_at or parse_mail_headers(raw).date
+        if when is None:
+            click.echo(
+                f"{path}: 受信日時が分かりません（Date: ヘッダーなし）。"
+                "--received-at を指定してください。",
+                err=True,
+            )
+            failures += 1
+            continue
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=TOKYO)
+        result = record_message(
+            app.uow(),
+            app.store,
+            app.settings,
+            raw=raw,
+            source=Source(account="file", folder=str(path.resolve().parent)),
+            received_at=when,
+        )
+        label = OUTCOME_LABELS[result.outcome]
+        click.echo(f"{path.name}: {label}（記録番号 {result.message_pk}）")
+        for r in result.reasons:
+            click.echo(f"  - {r.code}: {r.message}")
+    if failures:
+        sys.exit(EXIT_FAILURE)
 
 
 # -- demo --------------------------------------------------------------------------------------

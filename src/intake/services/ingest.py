@@ -7,7 +7,9 @@ is fetched again) or a committed row waiting to be marked.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +22,8 @@ from intake.config import Settings
 from intake.domain.model import Outcome, Reason, ReasonCode
 from intake.domain.reasons import reason
 from intake.domain.rules import AttachmentFacts, Decision, Limits, MessageFacts, decide
+from intake.domain.text import clean_text
+from intake.services.applications import judge_application
 from intake.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -56,12 +60,17 @@ def record_message(
 ) -> Recorded:
     stored = store.put(raw, kind="raw")
     parsed = _parse(store, settings, stored.relpath, len(raw))
+    content_sha256 = body_sha256(raw)
+    subject = clean_text(parsed.subject)
+    from_address = clean_text(parsed.from_address, 320) if parsed.from_address else None
 
     with uow:
         remapped = _remap_after_uidvalidity_change(uow, source, parsed, stored.sha256)
         if remapped is not None:
             return remapped
-        original = uow.repo.find_recorded(parsed.message_id, stored.sha256)
+        original = uow.repo.find_recorded(
+            clean_message_id(parsed.message_id), content_sha256, from_address, subject
+        )
         if original is not None:
             decision = Decision(
                 Outcome.DUPLICATE,
@@ -75,18 +84,22 @@ def record_message(
             folder=source.folder,
             uidvalidity=source.uidvalidity,
             uid=source.uid,
-            message_id=parsed.message_id,
+            message_id=clean_message_id(parsed.message_id),
             sha256=stored.sha256,
+            content_sha256=content_sha256,
             size=stored.size,
             raw_path=stored.relpath,
-            subject=parsed.subject,
-            from_address=parsed.from_address,
-            from_display=parsed.from_display,
+            subject=subject,
+            from_address=from_address,
+            from_display=clean_text(parsed.from_display),
             received_at=received_at,
             outcome=decision.outcome.value,
-            applicant_name=decision.applicant_name,
+            applicant_name=clean_text(decision.applicant_name, 255)
+            if decision.applicant_name
+            else None,
             term_ids=list(decision.term_ids),
-            notes=list(decision.notes) + [f"解析上の注意: {d}" for d in parsed.defects],
+            notes=[clean_text(n) for n in decision.notes]
+            + [f"解析上の注意: {clean_text(d)}" for d in parsed.defects],
             duplicate_of_id=original.id if original is not None else None,
             server_state="pending" if source.uid is not None else "none",
         )
@@ -99,23 +112,32 @@ def record_message(
                 message.attachments.append(
                     Attachment(
                         position=position,
-                        filename=part.filename,
-                        content_type=part.content_type,
+                        filename=clean_text(part.filename) if part.filename else None,
+                        content_type=clean_text(part.content_type, 255),
                         doc_type=doc_type.value if doc_type else None,
                         size=saved.size,
                         sha256=saved.sha256,
                         stored_path=saved.relpath,
                     )
                 )
-        if decision.outcome is Outcome.REJECTED:
+        uow.repo.add(message)
+        outcome, reasons = decision.outcome, list(decision.reasons)
+        if outcome in (Outcome.ACCEPTED, Outcome.REJECTED):
+            uow.session.flush()  # ids for the application's links
+            judged = judge_application(
+                uow, store, settings, message, decision, [a.payload for a in parsed.attachments]
+            )
+            outcome, reasons = judged.outcome, judged.reasons
+            message.outcome = outcome.value
+            message.notes = [*message.notes, *(clean_text(w) for w in judged.warnings)]
+        if outcome is Outcome.REJECTED:
             message.rejection = Rejection(
                 status="open",
                 reasons=[
-                    RejectionReason(position=i, code=r.code.value, message=r.message)
-                    for i, r in enumerate(decision.reasons)
+                    RejectionReason(position=i, code=r.code.value, message=clean_text(r.message))
+                    for i, r in enumerate(reasons)
                 ],
             )
-        uow.repo.add(message)
         try:
             uow.commit()
         except IntegrityError:
@@ -125,7 +147,66 @@ def record_message(
             if existing is None:
                 raise
             return existing
-        return Recorded(message.id, decision.outcome, decision.reasons)
+        return Recorded(message.id, outcome, tuple(reasons))
+
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def clean_message_id(message_id: str | None) -> str | None:
+    if not message_id:
+        return None
+    return clean_text(message_id, 998) or None
+
+
+def body_sha256(raw: bytes) -> str:
+    """sha256 of everything after the header block (trace headers differ per delivery)."""
+    end = _HEADER_END.search(raw)
+    return hashlib.sha256(raw[end.end() :] if end else raw).hexdigest()
+
+
+def record_unprocessable(
+    uow: UnitOfWork,
+    store: FileStore,
+    *,
+    raw: bytes,
+    source: Source,
+    received_at: datetime,
+    error: BaseException,
+) -> Recorded:
+    """Last resort when a message cannot be recorded normally: keep the bytes and a minimal
+    row in the rejection log, so the message is neither lost nor retried forever."""
+    stored = store.put(raw, kind="raw")
+    problem = reason(ReasonCode.PROCESSING_ERROR, error=type(error).__name__)
+    with uow:
+        existing = _existing_at(uow, source)
+        if existing is not None:
+            return existing
+        message = Message(
+            account=source.account,
+            folder=source.folder,
+            uidvalidity=source.uidvalidity,
+            uid=source.uid,
+            message_id=None,
+            sha256=stored.sha256,
+            content_sha256=body_sha256(raw),
+            size=stored.size,
+            raw_path=stored.relpath,
+            subject="",
+            from_address=None,
+            from_display="",
+            received_at=received_at,
+            outcome=Outcome.REJECTED.value,
+            notes=[f"通常の記録に失敗しました: {type(error).__name__}"],
+            server_state="pending" if source.uid is not None else "none",
+        )
+        message.rejection = Rejection(
+            status="open",
+            reasons=[RejectionReason(position=0, code=problem.code.value, message=problem.message)],
+        )
+        uow.repo.add(message)
+        uow.commit()
+        return Recorded(message.id, Outcome.REJECTED, (problem,))
 
 
 def _parse(store: FileStore, settings: Settings, relpath: str, size: int) -> ParsedMail:

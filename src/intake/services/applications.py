@@ -1,0 +1,310 @@
+"""From an application mail to an application: read the forms, cross-check, judge eligibility,
+and keep the record (superseding an earlier one, or completing an earlier submission).
+
+Runs inside the unit of work that records the message, so a message and what it produced are
+committed together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from intake.adapters.filestore import FileStore
+from intake.adapters.formreader import read_application_form, read_experience_sheet
+from intake.adapters.orm import (
+    Applicant,
+    Application,
+    Attachment,
+    ExperienceRow,
+    Message,
+    Rejection,
+    RejectionReason,
+)
+from intake.adapters.workbook import WorkbookError
+from intake.config import Settings
+from intake.domain.crosscheck import cross_check
+from intake.domain.eligibility import judge_eligibility
+from intake.domain.forms import ApplicationForm, ExperienceDeclaration, FormReading
+from intake.domain.model import DOC_LABELS, TOKYO, DocType, Outcome, Reason, ReasonCode, Term
+from intake.domain.reasons import reason
+from intake.domain.rules import Decision, missing_documents
+from intake.domain.text import clean_text, name_key
+from intake.services.unit_of_work import UnitOfWork
+
+# Reasons a later mail with the missing documents can cure.
+MISSING_CODES = frozenset(
+    {
+        ReasonCode.MISSING_APPLICATION_FORM,
+        ReasonCode.MISSING_EXPERIENCE_SHEET,
+        ReasonCode.MISSING_EMPLOYMENT_CERTIFICATE,
+        ReasonCode.MISSING_QUALIFICATION_PROOF,
+    }
+)
+SUPPORTING = frozenset({DocType.EXPERIENCE_PROOF, DocType.QUALIFICATION_PROOF})
+
+
+@dataclass
+class Judgement:
+    outcome: Outcome
+    reasons: list[Reason]
+    warnings: list[str] = field(default_factory=list)
+    application: Application | None = None
+    supplements: Rejection | None = None  # the earlier rejection this mail completes
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_type: DocType
+    row: Attachment
+    payload: bytes
+
+
+def judge_application(
+    uow: UnitOfWork,
+    store: FileStore,
+    settings: Settings,
+    message: Message,
+    decision: Decision,
+    payloads: Sequence[bytes],
+) -> Judgement:
+    """Judge an application mail (accepted or rejected by the envelope rules) as a whole."""
+    name = decision.applicant_name
+    if name is None or message.from_address is None:
+        return Judgement(decision.outcome, list(decision.reasons))
+    documents = [
+        Document(DocType(row.doc_type), row, payload)
+        for row, payload in zip(message.attachments, payloads, strict=True)
+        if row.doc_type
+    ]
+    if decision.reasons and all(r.code in MISSING_CODES for r in decision.reasons) and documents:
+        earlier = _open_submission(uow, name, message.from_address, documents)
+        if earlier is not None:
+            return _complete(uow, store, settings, message, name, earlier, documents)
+    return _judge(uow, settings, message, name, list(decision.reasons), documents)
+
+
+def _judge(
+    uow: UnitOfWork,
+    settings: Settings,
+    message: Message,
+    name: str,
+    reasons: list[Reason],
+    documents: Sequence[Document],
+    *,
+    first: Message | None = None,
+) -> Judgement:
+    """Read the forms among the documents and decide; create the application if all is well."""
+    application, experience, form_reasons, warnings = _read_forms(documents)
+    reasons = reasons + form_reasons
+    check = cross_check(
+        subject_name=name,
+        application=application,
+        experience=experience,
+        documents={d.doc_type for d in documents},
+        sender=message.from_address,
+        received_at=message.received_at,
+        terms=settings.terms,
+    )
+    if any(r.code is ReasonCode.MISSING_QUALIFICATION_PROOF for r in check.reasons):
+        # The form claims the waiver: what is missing is its proof, not the experience sheet.
+        reasons = [r for r in reasons if r.code is not ReasonCode.MISSING_EXPERIENCE_SHEET]
+    reasons += list(check.reasons)
+    warnings += list(check.warnings)
+    if reasons or application is None or check.term is None:
+        return Judgement(Outcome.REJECTED, reasons, warnings)
+    record = _create_application(
+        uow,
+        message=message,
+        first=first or message,
+        name=name,
+        term=check.term,
+        application=application,
+        experience=experience,
+        documents=documents,
+        warnings=warnings,
+    )
+    return Judgement(Outcome.ACCEPTED, [], warnings, record)
+
+
+def _read_forms(
+    documents: Sequence[Document],
+) -> tuple[ApplicationForm | None, ExperienceDeclaration | None, list[Reason], list[str]]:
+    application: ApplicationForm | None = None
+    experience: ExperienceDeclaration | None = None
+    reasons: list[Reason] = []
+    warnings: list[str] = []
+    for document in documents:
+        if document.doc_type not in (DocType.APPLICATION_FORM, DocType.EXPERIENCE_SHEET):
+            continue
+        filename = document.row.filename or ""
+        if not filename.lower().endswith(".xlsx"):
+            continue  # FORM_NOT_XLSX is already among the reasons
+        reader = (
+            read_application_form
+            if document.doc_type is DocType.APPLICATION_FORM
+            else read_experience_sheet
+        )
+        try:
+            reading: FormReading = reader(document.payload, filename)
+        except WorkbookError as exc:
+            if exc.code is ReasonCode.FORM_NOT_OFFICIAL_TEMPLATE:
+                reasons.append(
+                    reason(exc.code, filename=filename, document=DOC_LABELS[document.doc_type])
+                )
+            else:
+                reasons.append(reason(exc.code, filename=filename, cause=exc.cause))
+            continue
+        application = application or reading.application
+        experience = experience or reading.experience
+        for issue in reading.issues:
+            if issue.severity == "error":
+                reasons.append(reason(ReasonCode.FORM_INVALID, detail=issue.message))
+            else:
+                warnings.append(issue.message)
+    return application, experience, reasons, warnings
+
+
+def _create_application(
+    uow: UnitOfWork,
+    *,
+    message: Message,
+    first: Message,
+    name: str,
+    term: Term,
+    application: ApplicationForm,
+    experience: ExperienceDeclaration | None,
+    documents: Sequence[Document],
+    warnings: list[str],
+) -> Application:
+    assert message.from_address is not None
+    applicant = uow.repo.applicant(name_key(name), message.from_address)
+    if applicant is None:
+        applicant = Applicant(name_key=name_key(name), name_romaji=name, email=message.from_address)
+        uow.repo.add(applicant)
+    eligibility = judge_eligibility(
+        application,
+        experience,
+        training_starts_on=term.training_starts_on,
+        received_on=first.received_at.astimezone(TOKYO).date(),
+        qualification_proof_attached=any(
+            d.doc_type is DocType.QUALIFICATION_PROOF for d in documents
+        ),
+    )
+    record = Application(
+        applicant=applicant,
+        term_id=term.id,
+        status="accepted",
+        message_pk=first.id,
+        received_at=first.received_at,
+        completed_at=message.received_at,
+        name_romaji=name,
+        name_kanji=application.name_kanji,
+        email=message.from_address,
+        eligibility=eligibility.status.value,
+        eligibility_explanation=eligibility.explanation,
+        form=application.model_dump(mode="json"),
+        warnings=warnings,
+        experience=[
+            ExperienceRow(
+                position=i,
+                sheet_row=e.row,
+                no=e.no,
+                period_from=e.period_from,
+                period_to=e.period_to,
+                ongoing=e.ongoing,
+                organisation=e.organisation,
+                window_name=e.window_name,
+                employment_type=e.employment_type,
+                days_worked=e.days_worked,
+                duties=e.duties,
+            )
+            for i, e in enumerate(experience.entries if experience else ())
+        ],
+    )
+    uow.repo.add(record)
+    uow.session.flush()
+    for earlier in uow.repo.current_applications(applicant.id, term.id):
+        if earlier.id != record.id:
+            earlier.status = "superseded"
+            earlier.superseded_by_id = record.id
+    for document in documents:
+        document.row.application_id = record.id
+    for source in {first.id: first, message.id: message}.values():
+        source.application_id = record.id
+    return record
+
+
+def _open_submission(
+    uow: UnitOfWork, name: str, sender: str, documents: Sequence[Document]
+) -> Rejection | None:
+    """The applicant's latest open rejection that only lacked documents this mail brings."""
+    key = name_key(name)
+    brought = {d.doc_type for d in documents}
+    for rejection in uow.repo.open_rejections_from(sender):
+        earlier = rejection.message
+        if earlier.applicant_name is None or name_key(earlier.applicant_name) != key:
+            continue
+        codes = {ReasonCode(r.code) for r in rejection.reasons}
+        if not codes or not codes <= MISSING_CODES:
+            continue
+        lacking = _doc_types_for(codes) | SUPPORTING
+        if brought <= lacking:
+            return rejection
+    return None
+
+
+def _doc_types_for(codes: set[ReasonCode]) -> set[DocType]:
+    lacking: set[DocType] = set()
+    if ReasonCode.MISSING_APPLICATION_FORM in codes:
+        lacking.add(DocType.APPLICATION_FORM)
+    if ReasonCode.MISSING_EXPERIENCE_SHEET in codes:
+        lacking |= {DocType.EXPERIENCE_SHEET, DocType.QUALIFICATION_PROOF}
+    if ReasonCode.MISSING_EMPLOYMENT_CERTIFICATE in codes:
+        lacking.add(DocType.EMPLOYMENT_CERTIFICATE)
+    if ReasonCode.MISSING_QUALIFICATION_PROOF in codes:
+        lacking.add(DocType.QUALIFICATION_PROOF)
+    return lacking
+
+
+def _complete(
+    uow: UnitOfWork,
+    store: FileStore,
+    settings: Settings,
+    message: Message,
+    name: str,
+    earlier: Rejection,
+    documents: Sequence[Document],
+) -> Judgement:
+    """Judge the earlier submission and this mail's documents together."""
+    first = earlier.message
+    union = [
+        Document(DocType(row.doc_type), row, store.read(row.stored_path))
+        for row in first.attachments
+        if row.doc_type
+    ] + list(documents)
+    still_missing = missing_documents((d.doc_type for d in union), name)
+    judged = _judge(uow, settings, message, name, still_missing, union, first=first)
+    now = datetime.now(UTC)
+    if judged.outcome is Outcome.ACCEPTED:
+        earlier.status = "resolved"
+        earlier.resolution = "supplemented"
+        earlier.resolved_at = now
+        earlier.resolved_by = "intake"
+        earlier.supplemented_by_pk = message.id
+        earlier.note = f"追加書類（記録番号 {message.id}）により書類がそろいました。"
+    else:
+        # Still incomplete: the earlier entry now lists what the combined mails lack.
+        earlier.reasons = [
+            RejectionReason(position=i, code=r.code.value, message=clean_text(r.message))
+            for i, r in enumerate(judged.reasons)
+        ]
+        earlier.supplemented_by_pk = message.id
+        first.notes = [
+            *first.notes,
+            f"追加書類（記録番号 {message.id}）を受信しましたが、まだ不備があります。",
+        ]
+    return Judgement(
+        Outcome.SUPPLEMENT, [], judged.warnings, judged.application, supplements=earlier
+    )
