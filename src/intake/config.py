@@ -8,11 +8,12 @@ deployment can move the whole folder.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 from intake.domain.model import DocumentNames, Term
@@ -61,7 +62,22 @@ class StorageConfig(_Section):
     dir: Path = Path("data/store")
 
 
-class ImapConfig(SecretSource):
+class LoginConfig(SecretSource):
+    """How to log in: a password (from env or file) or an OAuth2 access token (XOAUTH2)
+    printed by ``token_command``, run for each connection; its output is never logged."""
+
+    auth: Literal["password", "xoauth2", "none"] = "password"
+    token_command: str | None = None
+    token_timeout: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _token_for_xoauth2(self) -> LoginConfig:
+        if self.auth == "xoauth2" and not self.token_command:
+            raise ValueError('auth = "xoauth2" には token_command が必要です')
+        return self
+
+
+class ImapConfig(LoginConfig):
     host: str
     port: int | None = None
     security: Literal["ssl", "starttls", "none"] = "ssl"
@@ -97,18 +113,75 @@ class ImapConfig(SecretSource):
         return value
 
 
-class SmtpConfig(SecretSource):
+class SmtpConfig(LoginConfig):
     host: str
     port: int | None = None
     security: Literal["ssl", "starttls", "none"] = "ssl"
     verify_certificate: bool = True
+    ca_file: Path | None = None
+    # "password" needs username and a password source; "none" sends without logging in.
+    auth: Literal["password", "xoauth2", "none"] = "none"
     username: str | None = None
     from_address: str
+    from_name: str = "外国人支援コーディネーター養成研修事務局"
     timeout: float = 60.0
+    # At most this many messages a minute (the provider's sending limits).
+    max_per_minute: int = Field(default=60, ge=1, le=10_000)
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return {"ssl": 465, "starttls": 587, "none": 25}[self.security]
 
 
 class AckConfig(_Section):
+    """The 受付完了 acknowledgement sent about a week after an application is complete."""
+
     delay_days: int = Field(default=7, ge=0, le=60)
+    # Count only weekdays that are not Japanese public holidays nor closure days.
+    business_days: bool = False
+    # Days the office is closed: "MM-DD" every year, or "YYYY-MM-DD" once.
+    closure_days: list[str] = Field(
+        default_factory=lambda: ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"]
+    )
+    # Office hours (JST) a due time is moved into, e.g. "09:00-18:00"; None: any time.
+    send_window: str | None = None
+    subject: str = "【受付完了】外国人支援コーディネーター養成研修 受講申込について"
+    template: str = "ack.txt.j2"
+    html_template: str | None = None
+    charset: Literal["utf-8", "iso-2022-jp"] = "utf-8"
+    # Temporary failures (4xx, lost connection) are retried this many times with backoff.
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    retry_base_seconds: int = Field(default=300, ge=1)
+    # Where replies from applicants should go (Reply-To), if not the From address.
+    reply_to: str | None = None
+
+    @field_validator("closure_days")
+    @classmethod
+    def _closure_format(cls, value: list[str]) -> list[str]:
+
+        bad = [d for d in value if not re.fullmatch(r"(\d{4}-)?\d{2}-\d{2}", d)]
+        if bad:
+            raise ValueError(f"closure_days は MM-DD か YYYY-MM-DD で書いてください: {bad}")
+        return value
+
+    @field_validator("send_window")
+    @classmethod
+    def _window_format(cls, value: str | None) -> str | None:
+
+        if value is not None and not re.fullmatch(r"\d{2}:\d{2}-\d{2}:\d{2}", value):
+            raise ValueError('send_window は "09:00-18:00" の形で書いてください')
+        return value
+
+
+class CutoffConfig(_Section):
+    """What happens when a term closes."""
+
+    # Operators who receive the summary mail of each cutoff.
+    notify: list[str] = Field(default_factory=list)
+    # Where the Excel rosters are written.
+    exports_dir: Path = Path("data/exports")
 
 
 class LimitsConfig(_Section):
@@ -123,6 +196,9 @@ class Settings(_Section):
     imap: ImapConfig
     smtp: SmtpConfig | None = None
     ack: AckConfig = Field(default_factory=AckConfig)
+    cutoff: CutoffConfig = Field(default_factory=CutoffConfig)
+    # Folder of Jinja2 templates overriding the shipped ones (same file names).
+    templates_dir: Path | None = None
     documents: DocumentNames = Field(default_factory=DocumentNames)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     terms: list[Term] = Field(default_factory=list)
@@ -145,6 +221,14 @@ class Settings(_Section):
     @property
     def storage_dir(self) -> Path:
         return _resolve(self.storage.dir, self.base_dir)
+
+    @property
+    def exports_dir(self) -> Path:
+        return _resolve(self.cutoff.exports_dir, self.base_dir)
+
+    @property
+    def custom_templates_dir(self) -> Path | None:
+        return _resolve(self.templates_dir, self.base_dir) if self.templates_dir else None
 
 
 def _resolve(path: Path, base: Path) -> Path:
