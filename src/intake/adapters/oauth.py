@@ -32,7 +32,8 @@ def fetch_token(command: str, *, timeout: float = 30.0) -> str:
         # stderr may explain the failure; stdout may hold a (partial) token and is not shown.
         detail = completed.stderr.strip().splitlines()[-1:] or ["（エラー出力なし）"]
         raise TokenError(
-            f"トークン取得コマンドが終了コード {completed.returncode} で失敗しました: {detail[0][:200]}"
+            f"トークン取得コマンドが終了コード {completed.returncode} で失敗しました: "
+            f"{detail[0][:200]}"
         )
     token = completed.stdout.strip()
     if not token or any(ch.isspace() for ch in token):
