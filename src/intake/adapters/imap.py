@@ -27,6 +27,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from intake.adapters.oauth import TokenError, fetch_token
 from intake.config import ImapConfig
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,34 @@ class ImapError(Exception):
 
 
 class ImapLoginError(ImapError):
-    """The server rejected the credentials (not retried)."""
+    """The server rejected the credentials, or no access token could be had (not retried)."""
+
+
+class _XOAuth2:
+    """SASL XOAUTH2 client (Google, Microsoft 365), for ``IMAPClient.sasl_login``.
+
+    The first response is what ``IMAPClient.oauth2_login`` sends. When the server refuses the
+    token it sends a JSON error as a challenge, which the client must answer with an empty
+    response (as Google and Microsoft document); ``oauth2_login`` would send the token again.
+
+    The token never reaches a log: imaplib logs only the size of a continuation response, and
+    imapclient redacts the ``AUTHENTICATE`` command line (``IMAPlibLoggerAdapter``).
+    """
+
+    def __init__(self, username: str, token: str) -> None:
+        self._response = f"user={username}\x01auth=Bearer {token}\x01\x01".encode()
+        self.sent = False
+        self.error: bytes | None = None  # the server's JSON error challenge, if any
+
+    def __call__(self, challenge: bytes) -> bytes:
+        if not self.sent:
+            self.sent = True
+            return self._response
+        self.error = challenge
+        return b""
+
+    def __repr__(self) -> str:
+        return "<_XOAuth2 (token hidden)>"
 
 
 @dataclass(frozen=True)
@@ -99,6 +127,11 @@ _NO_ANSWER_RE = re.compile(r"\w+ failed: (.*)", re.DOTALL)
 _BAD_ANSWER_RE = re.compile(r"\w+ command error: (BAD|NO) \[b(['\"])(.*)\2\]", re.DOTALL)
 # Dovecot appends its timing to every answer, e.g. " (0.001 + 0.000 secs)."
 _TIMING_RE = re.compile(r"\s*\(\d+\.\d+(?: \+ \d+\.\d+)* secs\)\.?$")
+
+
+def _hide(text: str, secret: str | None) -> str:
+    """``text`` without ``secret`` (a server could echo what it was sent)."""
+    return text.replace(secret, "***") if secret else text
 
 
 def _server_answer(exc: BaseException) -> str | None:
@@ -218,6 +251,9 @@ class ImapMailbox:
         if self._client is not None:
             return
         cfg = self.config
+        # A fresh token for every connection (reconnects too): one from an earlier one may have
+        # expired. Fetched before connecting, so the server never waits on the token command.
+        token = self._fetch_token() if cfg.auth == "xoauth2" else None
         retrying = Retrying(
             stop=stop_after_attempt(cfg.connect_attempts),
             wait=wait_exponential(multiplier=self.retry_wait_base, max=self.retry_wait_max),
@@ -237,17 +273,56 @@ class ImapMailbox:
             ) from exc
         client.normalise_times = False  # keep INTERNALDATE's own offset (aware datetimes)
         try:
-            client.login(cfg.username, self._password or "")
+            if token is not None:
+                self._xoauth2_login(client, token)
+            else:
+                client.login(cfg.username, self._password or "")
+        except ImapLoginError:
+            client.shutdown()
+            raise
         except LoginError as exc:
             client.shutdown()
             raise ImapLoginError(f"IMAP ログインに失敗しました（ユーザー {cfg.username}）") from exc
         except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
             client.shutdown()
             raise ImapError(
-                f"IMAP サーバー {self._where} でログイン中にエラーが発生しました（{_reason(exc)}）"
+                f"IMAP サーバー {self._where} でログイン中にエラーが発生しました"
+                f"（{_hide(_reason(exc), token)}）"
             ) from exc
         self._client = client
-        log.info("IMAP %s: logged in as %s", self._where, cfg.username)
+        method = " (XOAUTH2)" if token is not None else ""
+        log.info("IMAP %s: logged in as %s%s", self._where, cfg.username, method)
+
+    def _fetch_token(self) -> str:
+        cfg = self.config
+        if not cfg.token_command:  # LoginConfig requires it; checked again for type safety
+            raise ImapLoginError('IMAP: auth = "xoauth2" には token_command が必要です')
+        try:
+            return fetch_token(cfg.token_command, timeout=cfg.token_timeout)
+        except TokenError as exc:
+            raise ImapLoginError(
+                f"IMAP ログイン用のアクセストークンを取得できません"
+                f"（ユーザー {cfg.username}）: {exc}"
+            ) from exc
+
+    def _xoauth2_login(self, client: IMAPClient, token: str) -> None:
+        cfg = self.config
+        mechanism = _XOAuth2(cfg.username, token)
+        try:
+            client.sasl_login("XOAUTH2", mechanism)
+        except LoginError as exc:
+            answer = _hide(_TIMING_RE.sub("", str(exc)).strip(), token)
+            if mechanism.error:
+                log.info(
+                    "IMAP %s: XOAUTH2 refused, server said %s",
+                    self._where,
+                    _hide(mechanism.error.decode("utf-8", "replace")[:300], token),
+                )
+            raise ImapLoginError(
+                f"IMAP の XOAUTH2 ログインに失敗しました（ユーザー {cfg.username}、"
+                f"{self._where} の応答: {answer or '不明'}）。アクセストークンの期限切れ・"
+                "権限（スコープ）不足や、アカウントで IMAP が無効になっていないか確認してください"
+            ) from exc
 
     def close(self) -> None:
         """Log out; safe to call more than once, never raises."""

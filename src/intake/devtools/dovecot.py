@@ -65,6 +65,8 @@ class DovecotInstance:
     base: Path
     pid: int
     _process: subprocess.Popen[bytes] = field(repr=False, compare=False)
+    # Where XOAUTH2/OAUTHBEARER tokens are checked (RFC 7662 introspection), None: passwords only.
+    oauth2_introspection_url: str | None = None
     _remove_base: bool = field(default=False, repr=False, compare=False)
 
     @property
@@ -196,7 +198,37 @@ def _make_certificate(ssl_dir: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def _config(base: Path, port: int, ssl_port: int, cert: Path, key: Path) -> str:
+def _oauth2_config(introspection_url: str) -> str:
+    # No tokeninfo_url: with only an introspection URL every token is POSTed there ("token=..."),
+    # and the answer must carry active=true and username equal to the login's user name.
+    return f"""\
+# OAuth2 passdb of the private Dovecot (XOAUTH2 / OAUTHBEARER).
+introspection_mode = post
+introspection_url = {introspection_url}
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 10000
+"""
+
+
+def _config(
+    base: Path, port: int, ssl_port: int, cert: Path, key: Path, *, oauth2: bool = False
+) -> str:
+    mechanisms = "plain login xoauth2 oauthbearer" if oauth2 else "plain login"
+    # With OAuth2 each passdb only sees its own mechanisms: a token is never compared with the
+    # passwd-file passwords, nor a password sent to the introspection endpoint.
+    password_mechanisms = "\n  mechanisms = plain login" if oauth2 else ""
+    oauth2_passdb = (
+        f"""
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {base}/dovecot-oauth2.conf.ext
+}}"""
+        if oauth2
+        else ""
+    )
     return f"""\
 # Private Dovecot for intake tests/demo. Nothing from /etc/dovecot is included.
 instance_name = intake-{base.name}
@@ -214,7 +246,7 @@ ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_failure_delay = 0
 auth_cache_size = 0
 mail_location = maildir:~/Maildir
@@ -229,11 +261,11 @@ namespace inbox {{
   inbox = yes
 }}
 passdb {{
-  driver = passwd-file
+  driver = passwd-file{password_mechanisms}
   # One file per user: a shared file is re-read at most once a second, so a user added right
   # after another one's login would be unknown for up to a second.
   args = scheme=PLAIN username_format=%u {base}/users/%u
-}}
+}}{oauth2_passdb}
 userdb {{
   driver = static
   args = uid={MAIL_UID} gid={MAIL_GID} home={base}/mail/%u
@@ -303,13 +335,13 @@ def _prepare(base: Path) -> tuple[Path, Path]:
 
 
 def _launch(
-    binary: str, base: Path, cert: Path, key: Path
+    binary: str, base: Path, cert: Path, key: Path, *, oauth2: bool = False
 ) -> tuple[subprocess.Popen[bytes], int, int]:
     port, ssl_port = _free_port(), _free_port()
     while ssl_port == port:
         ssl_port = _free_port()
     conf = base / "dovecot.conf"
-    conf.write_text(_config(base, port, ssl_port, cert, key), encoding="utf-8")
+    conf.write_text(_config(base, port, ssl_port, cert, key, oauth2=oauth2), encoding="utf-8")
     log = base / "log" / "dovecot.log"
     with (base / "log" / "stderr.log").open("ab") as stderr:
         proc = subprocess.Popen(
@@ -343,8 +375,23 @@ def _terminate(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=10)
 
 
-def start_dovecot(base: Path | None = None) -> DovecotInstance:
-    """Start a private Dovecot under ``base`` (a new temp folder if None, removed on stop)."""
+def _check_introspection_url(url: str) -> None:
+    # The URL goes into a Dovecot config line: no whitespace, no line breaks, http(s) only.
+    if not re.fullmatch(r"https?://\S+", url):
+        raise ValueError(f"unsupported OAuth2 introspection URL {url!r}")
+
+
+def start_dovecot(
+    base: Path | None = None, *, oauth2_introspection_url: str | None = None
+) -> DovecotInstance:
+    """Start a private Dovecot under ``base`` (a new temp folder if None, removed on stop).
+
+    With ``oauth2_introspection_url``, users may also log in with XOAUTH2 or OAUTHBEARER: Dovecot
+    POSTs ``token=<token>`` to that URL and accepts the login when the JSON answer holds
+    ``"active": true`` and ``"username"`` equal to the user name. Passwords keep working.
+    """
+    if oauth2_introspection_url is not None:
+        _check_introspection_url(oauth2_introspection_url)
     reason = dovecot_unavailable_reason()
     binary = _dovecot_binary()
     if reason is not None or binary is None:
@@ -354,11 +401,16 @@ def start_dovecot(base: Path | None = None) -> DovecotInstance:
     try:
         base.mkdir(parents=True, exist_ok=True)
         cert, key = _prepare(base)
+        oauth2 = oauth2_introspection_url is not None
+        if oauth2_introspection_url is not None:
+            ext = base / "dovecot-oauth2.conf.ext"
+            ext.write_text(_oauth2_config(oauth2_introspection_url), encoding="utf-8")
+            ext.chmod(0o644)  # read by the auth process (user dovecot)
         last_error: RuntimeError | None = None
         # Free ports are picked before Dovecot binds them; retry if someone else was faster.
         for _ in range(3):
             try:
-                proc, port, ssl_port = _launch(binary, base, cert, key)
+                proc, port, ssl_port = _launch(binary, base, cert, key, oauth2=oauth2)
             except RuntimeError as exc:
                 last_error = exc
                 continue
@@ -370,6 +422,7 @@ def start_dovecot(base: Path | None = None) -> DovecotInstance:
                 base=base,
                 pid=proc.pid,
                 _process=proc,
+                oauth2_introspection_url=oauth2_introspection_url,
                 _remove_base=created,
             )
         assert last_error is not None
