@@ -7,14 +7,16 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from intake.config import ImapConfig
+from intake.config import ImapConfig, SmtpConfig
 from intake.devtools.dovecot import DovecotInstance, dovecot_unavailable_reason, start_dovecot
+from intake.devtools.smtpserver import SmtpTestServer, make_certificate
 
 # ---------------------------------------------------------------------------------------------
 # Dovecot: one private IMAP server per test session, a fresh mailbox user per test.
@@ -106,3 +108,59 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/intake.db"
     return str(request.getfixturevalue("postgres_url"))
+
+
+# ---------------------------------------------------------------------------------------------
+# SMTP: a fresh aiosmtpd server on 127.0.0.1 per test (intake.devtools.smtpserver), and the
+# SmtpConfig pointing at it (no TLS, no login unless overridden).
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpTestServer]:
+    with SmtpTestServer() as server:
+        yield server
+
+
+@pytest.fixture
+def make_smtp_server() -> Iterator[Callable[..., SmtpTestServer]]:
+    """Start servers with options (TLS, logins); all are stopped after the test."""
+    started: list[SmtpTestServer] = []
+
+    def start(**options: Any) -> SmtpTestServer:
+        server = SmtpTestServer(**options)
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_tls_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (cert, key); cert doubles as the CA file."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl CLI not found (needed for the self-signed certificate)")
+    return make_certificate(tmp_path_factory.mktemp("smtp-tls"))
+
+
+@pytest.fixture
+def make_smtp_config() -> Callable[..., SmtpConfig]:
+    """``make_smtp_config(server, **overrides)``: an SmtpConfig for a test server."""
+
+    def build(server: SmtpTestServer, **overrides: Any) -> SmtpConfig:
+        values: dict[str, Any] = {
+            "host": server.host,
+            "port": server.port,
+            "security": "none",
+            "auth": "none",
+            "from_address": "jimukyoku@example.jp",
+            "timeout": 5.0,
+            "max_per_minute": 10_000,
+        }
+        values.update(overrides)
+        return SmtpConfig(**values)
+
+    return build
