@@ -31,9 +31,14 @@ connect_attempts = 1
 {imap_extra}
 [smtp]
 host = "127.0.0.1"
-port = 10025
+port = {smtp_port}
 security = "none"
 from_address = "scfn@example.jp"
+{smtp_extra}
+[ack]
+{ack}
+[cutoff]
+{cutoff}
 [limits]
 {limits}
 [[terms]]
@@ -65,6 +70,10 @@ class Desk:
     monkeypatch: pytest.MonkeyPatch
     imap_extra: str = ""
     limits: str = ""
+    smtp_port: int = 10025
+    smtp_extra: str = ""
+    ack: str = ""
+    cutoff: str = ""
     config_path: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -83,6 +92,10 @@ class Desk:
                 user=self.user,
                 imap_extra=self.imap_extra,
                 limits=self.limits,
+                smtp_port=self.smtp_port,
+                smtp_extra=self.smtp_extra,
+                ack=self.ack,
+                cutoff=self.cutoff,
             ),
             encoding="utf-8",
         )

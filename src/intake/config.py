@@ -94,7 +94,7 @@ class ImapConfig(LoginConfig):
     command_timeout: float = 120.0
     fetch_batch_size: int = Field(default=20, ge=1, le=500)
     fetch_batch_bytes: int = Field(default=50 * 1024 * 1024, ge=1024 * 1024)
-    poll_interval: int = Field(default=300, ge=10)
+    poll_interval: int = Field(default=300, ge=1)
     connect_attempts: int = Field(default=4, ge=1, le=20)
 
     @property
@@ -154,6 +154,8 @@ class AckConfig(_Section):
     # Temporary failures (4xx, lost connection) are retried this many times with backoff.
     max_attempts: int = Field(default=5, ge=1, le=50)
     retry_base_seconds: int = Field(default=300, ge=1)
+    # How often the daemon looks for due acknowledgements (seconds).
+    send_interval: int = Field(default=60, ge=1)
     # Where replies from applicants should go (Reply-To), if not the From address.
     reply_to: str | None = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ def make_desk(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., Desk]:
-    def build(database_url: str | None = None, **options: str) -> Desk:
+    def build(database_url: str | None = None, **options: Any) -> Desk:
         url = database_url or f"sqlite:///{tmp_path}/data/intake.db"
         desk = Desk(dovecot, imap_user[0], imap_user[1], tmp_path, url, monkeypatch, **options)
         desk.cli("db", "upgrade")

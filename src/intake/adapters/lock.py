@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-# An arbitrary constant that names "the intake poll" among PostgreSQL advisory locks.
+# An arbitrary base that, with the lock name, names intake's PostgreSQL advisory locks.
 _PG_LOCK_KEY = 0x1A7A_4E01
 
 
@@ -24,27 +26,34 @@ class LockBusy(Exception):
 
 
 @contextmanager
-def exclusive(engine: Engine, folder: Path, name: str = "poll") -> Iterator[None]:
+def exclusive(
+    engine: Engine, folder: Path, name: str = "poll", *, wait: float = 0.0
+) -> Iterator[None]:
+    """Hold the named lock, waiting up to ``wait`` seconds for it; LockBusy otherwise."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(folder / f".{name}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    deadline = time.monotonic() + wait
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise LockBusy(name) from exc
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    raise LockBusy(name) from exc
+                time.sleep(0.2)
         if engine.dialect.name == "postgresql":
             with engine.connect() as connection:
+                key = _PG_LOCK_KEY + zlib.crc32(name.encode())
                 got = connection.execute(
-                    text("SELECT pg_try_advisory_lock(:key)"), {"key": _PG_LOCK_KEY}
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
                 ).scalar()
                 if not got:
                     raise LockBusy(name)
                 try:
                     yield
                 finally:
-                    connection.execute(
-                        text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_LOCK_KEY}
-                    )
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
         else:
             yield
     finally:

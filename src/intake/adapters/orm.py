@@ -218,6 +218,7 @@ class Application(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     applicant: Mapped[Applicant] = relationship()
+    source_message: Mapped[Message] = relationship(foreign_keys=[message_pk])
     experience: Mapped[list[ExperienceRow]] = relationship(
         back_populates="application",
         order_by="ExperienceRow.position",
@@ -225,6 +226,9 @@ class Application(Base):
     )
     attachments: Mapped[list[Attachment]] = relationship(
         foreign_keys="Attachment.application_id", order_by="Attachment.id"
+    )
+    acknowledgements: Mapped[list[Acknowledgement]] = relationship(
+        back_populates="application", order_by="Acknowledgement.id"
     )
 
 
@@ -248,6 +252,50 @@ class ExperienceRow(Base):
     duties: Mapped[str | None] = mapped_column(Text)
 
     application: Mapped[Application] = relationship(back_populates="experience")
+
+
+class Acknowledgement(Base):
+    """The 受付完了 mail of one application: the outbox row that makes sending exactly-once
+    where SMTP allows it, and never silent where it does not."""
+
+    __tablename__ = "acknowledgements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    # pending → claimed → sending → sent; or held / failed / cancelled.
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(998))  # recorded before sending
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="acknowledgements")
+
+
+class TermCutoff(Base):
+    """One run of a term's deadline cutoff, for the deadline in force when it ran.
+
+    Running again for the same deadline does nothing; an extended deadline gets its own run
+    and a new roster version.
+    """
+
+    __tablename__ = "term_cutoffs"
+    __table_args__ = (UniqueConstraint("term_id", "closes_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term_id: Mapped[int] = mapped_column(Integer, index=True)
+    closes_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer)
+    ran_at: Mapped[datetime] = mapped_column(default=utcnow)
+    roster_path: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    summary_sent_at: Mapped[datetime | None]
+    summary_note: Mapped[str | None] = mapped_column(Text)
 
 
 def make_engine(url: str) -> Engine:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from intake.adapters.orm import Applicant, Application, MailboxState, Message, Rejection
+from intake.adapters.orm import (
+    Acknowledgement,
+    Applicant,
+    Application,
+    MailboxState,
+    Message,
+    Rejection,
+    TermCutoff,
+)
 from intake.domain.model import Outcome
 
 
@@ -153,3 +162,59 @@ class Repository:
 
     def application(self, pk: int) -> Application | None:
         return self.session.get(Application, pk)
+
+    # -- acknowledgements -------------------------------------------------------------------
+    def acknowledgement(self, pk: int) -> Acknowledgement | None:
+        return self.session.get(Acknowledgement, pk)
+
+    def acknowledgements(self, status: str | None = None) -> Sequence[Acknowledgement]:
+        query = select(Acknowledgement).order_by(Acknowledgement.due_at, Acknowledgement.id)
+        if status:
+            query = query.where(Acknowledgement.status == status)
+        return self.session.scalars(query).all()
+
+    def acknowledgements_in(self, status: str) -> Sequence[Acknowledgement]:
+        return self.acknowledgements(status)
+
+    def due_acknowledgements(self, now: datetime) -> Sequence[Acknowledgement]:
+        query = (
+            select(Acknowledgement)
+            .where(
+                Acknowledgement.status == "pending",
+                Acknowledgement.due_at <= now,
+                or_(
+                    Acknowledgement.next_attempt_at.is_(None),
+                    Acknowledgement.next_attempt_at <= now,
+                ),
+            )
+            .order_by(Acknowledgement.due_at, Acknowledgement.id)
+        )
+        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return self.session.scalars(query).all()
+
+    def unsent_acknowledgements_of_superseded(
+        self, by_application: int
+    ) -> Sequence[Acknowledgement]:
+        return self.session.scalars(
+            select(Acknowledgement)
+            .join(Acknowledgement.application)
+            .where(
+                Application.superseded_by_id == by_application,
+                Acknowledgement.status.in_(("pending", "held", "failed")),
+            )
+        ).all()
+
+    # -- cutoffs ----------------------------------------------------------------------------
+    def cutoffs(self, term_id: int | None = None) -> Sequence[TermCutoff]:
+        query = select(TermCutoff).order_by(TermCutoff.term_id, TermCutoff.version)
+        if term_id is not None:
+            query = query.where(TermCutoff.term_id == term_id)
+        return self.session.scalars(query).all()
+
+    def cutoff_for(self, term_id: int, closes_at: datetime) -> TermCutoff | None:
+        return self.session.scalars(
+            select(TermCutoff).where(
+                TermCutoff.term_id == term_id, TermCutoff.closes_at == closes_at
+            )
+        ).one_or_none()

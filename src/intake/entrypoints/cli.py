@@ -1,7 +1,8 @@
 """The `intake` command line.
 
 Exit codes: 0 done; 1 unexpected failure; 2 usage or configuration error; 3 database not set
-up or not at the latest revision; 4 mailbox unreachable or login refused; 5 record not found.
+up, not at the latest revision or unreachable; 4 a mail server unreachable or login refused;
+5 record not found; 6 `intake run` already running.
 """
 
 from __future__ import annotations
@@ -9,87 +10,29 @@ from __future__ import annotations
 import getpass
 import logging
 import sys
-from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
 from pathlib import Path
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import Any
 
 import click
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from sqlalchemy.exc import OperationalError
 
-from intake.adapters.imap import ImapError
-from intake.adapters.lock import LockBusy, exclusive
+from intake.adapters.lock import LockBusy
 from intake.adapters.mailparse import parse_mail_headers
 from intake.adapters.orm import Application, Message, Rejection
-from intake.adapters.schema import SchemaOutdated, current_revision, upgrade
-from intake.bootstrap import App, build_app
-from intake.config import ConfigError, config_path_from, load_settings
+from intake.adapters.schema import current_revision, upgrade
 from intake.domain.model import OUTCOME_LABELS, TOKYO, Outcome
+from intake.entrypoints.common import (
+    EPILOG,
+    EXIT_FAILURE,
+    Context,
+    operator_errors,
+    pass_ctx,
+)
+from intake.entrypoints.operations import acks, cutoff, run, status
 from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
 from intake.services.ingest import Source, record_message
-from intake.services.poll import poll_once, record_poll_error
 from intake.services.review import NotFound, resolve_rejection
-
-EXIT_FAILURE = 1
-EXIT_CONFIG = 2
-EXIT_DATABASE = 3
-EXIT_MAILBOX = 4
-EXIT_NOT_FOUND = 5
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-EPILOG = (
-    "終了コード: 0 正常 / 1 予期しないエラー / 2 使い方・設定の誤り / "
-    "3 データベース未作成・未更新 / 4 メールサーバーに接続・ログインできない / 5 該当する記録がない"
-)
-
-
-def _fail(message: str, code: int) -> NoReturn:
-    console(stderr=True).print(f"[bold red]エラー:[/] {escape(message)}")
-    sys.exit(code)
-
-
-def operator_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn known failures into one Japanese line and a meaningful exit code."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            _fail(str(exc), EXIT_CONFIG)
-        except SchemaOutdated as exc:
-            _fail(str(exc), EXIT_DATABASE)
-        except ImapError as exc:
-            _fail(str(exc), EXIT_MAILBOX)
-        except NotFound as exc:
-            _fail(str(exc), EXIT_NOT_FOUND)
-        except OperationalError as exc:
-            _fail(f"データベースに接続できません（{_first_line(exc.orig)}）", EXIT_DATABASE)
-
-    return wrapper
-
-
-def _first_line(error: object) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-class Context:
-    def __init__(self, config: str | None) -> None:
-        self.config_option = config
-
-    def settings_path(self) -> Path:
-        return config_path_from(self.config_option)
-
-    def app(self, *, check_schema: bool = True) -> App:
-        return build_app(load_settings(self.settings_path()), check_schema=check_schema)
-
-
-pass_ctx = click.make_pass_decorator(Context)
 
 
 @click.group(
@@ -145,35 +88,27 @@ def db_upgrade(ctx: Context) -> None:
 @pass_ctx
 @operator_errors
 def poll(ctx: Context, once: bool) -> None:
-    """メールボックスから未処理のメールを取り込み、判定して記録する。
+    """メールボックスから未処理のメールを 1 回取り込み、判定して記録する（cron 向け）。
 
     処理したメールはサーバー上でキーワード（既定 $IntakeProcessed）を付けるか、設定に応じて
     フォルダーへ移動します。既読にはせず、削除もしません。
     """
     if not once:
-        raise click.UsageError("いまは --once のみ対応しています（常駐実行は今後 `intake run`）。")
+        raise click.UsageError("常駐して定期的に取り込むには `intake run` を使ってください。")
     app = ctx.app()
-    uow = app.uow()
     try:
-        with (
-            exclusive(app.engine, app.settings.storage_dir),
-            app.mailbox() as mailbox,
-            _progress() as progress,
-        ):
+        with _progress() as progress:
             task = progress.add_task("取り込み中", total=None)
 
             def advance(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
 
-            report = poll_once(app.settings, uow, app.store, mailbox, progress=advance)
+            report = app.poll(progress=advance)
     except LockBusy:
         click.echo(
             "別の取り込み処理（intake poll / intake run）が実行中のため、今回は何もしません。"
         )
         return
-    except ImapError as exc:
-        record_poll_error(uow, app.settings, str(exc))
-        raise
     counts = "、".join(
         f"{label} {report.recorded[o.value]} 件"
         for o, label in OUTCOME_LABELS.items()
@@ -593,6 +528,12 @@ def demo(workdir: Path) -> None:
     from intake.entrypoints.demo import run_demo
 
     run_demo(workdir)
+
+
+main.add_command(acks)
+main.add_command(cutoff)
+main.add_command(status)
+main.add_command(run)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,6 +31,7 @@ from intake.domain.model import DOC_LABELS, TOKYO, DocType, Outcome, Reason, Rea
 from intake.domain.reasons import reason
 from intake.domain.rules import Decision, missing_documents
 from intake.domain.text import clean_text, name_key
+from intake.services.acks import schedule_acknowledgement
 from intake.services.unit_of_work import UnitOfWork
 
 # Reasons a later mail with the missing documents can cure.
@@ -116,6 +117,7 @@ def _judge(
         return Judgement(Outcome.REJECTED, reasons, warnings)
     record = _create_application(
         uow,
+        settings,
         message=message,
         first=first or message,
         name=name,
@@ -168,6 +170,7 @@ def _read_forms(
 
 def _create_application(
     uow: UnitOfWork,
+    settings: Settings,
     *,
     message: Message,
     first: Message,
@@ -229,6 +232,7 @@ def _create_application(
         if earlier.id != record.id:
             earlier.status = "superseded"
             earlier.superseded_by_id = record.id
+    schedule_acknowledgement(uow, settings, record)
     for document in documents:
         document.row.application_id = record.id
     for source in {first.id: first, message.id: message}.values():

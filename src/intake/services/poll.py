@@ -38,6 +38,7 @@ class PollReport:
     marked: int = 0
     failed: list[str] = field(default_factory=list)
     mark_failures: list[str] = field(default_factory=list)
+    interrupted: bool = False
     uidvalidity_changed: bool = False
 
     @property
@@ -57,8 +58,13 @@ def poll_once(
     mailbox: ImapMailbox,
     *,
     progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> PollReport:
-    """Run one cycle on an already connected mailbox."""
+    """Run one cycle on an already connected mailbox.
+
+    ``should_stop`` is asked after each message: a daemon being stopped finishes the message
+    in hand (recorded and marked) and leaves the rest for the next start.
+    """
     report = PollReport()
     account, folder = account_key(settings), settings.imap.folder
     uidvalidity = mailbox.select(folder)
@@ -108,6 +114,9 @@ def poll_once(
             to_mark = []
         if progress:
             progress(done, total)
+        if should_stop is not None and should_stop():
+            report.interrupted = True
+            break
     if to_mark:
         _apply_marks(settings, uow, mailbox, to_mark, None, report)
 

@@ -28,7 +28,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
+        # close() discards what was not committed; unlike rollback() it leaves loaded objects
+        # readable (detached) for the caller to report on.
         self.session.close()
 
     def commit(self) -> None:

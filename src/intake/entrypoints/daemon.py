@@ -1,0 +1,137 @@
+"""`intake run`: the scheduler that keeps the desk going unattended.
+
+Jobs (APScheduler 3, one worker each, never overlapping, missed runs coalesced):
+- poll the mailbox every ``[imap] poll_interval`` seconds;
+- send due acknowledgements every ``[ack] send_interval`` seconds (when [smtp] is set);
+- run each term's cutoff at its ``closes_at`` (and at start-up, one that was missed).
+SIGTERM/SIGINT stop it cleanly: the message in hand is finished, nothing new is started.
+A daemon lock keeps a second `intake run` on the same store from starting; the poll and
+send locks keep it and cron jobs (`intake poll --once`, `intake acks send-due`) apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from types import FrameType
+
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from intake.adapters.lock import LockBusy, exclusive
+from intake.bootstrap import App
+from intake.domain.model import TOKYO
+
+log = logging.getLogger("intake.daemon")
+
+
+class Daemon:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.stopping = threading.Event()
+        self.scheduler = BackgroundScheduler(
+            timezone=TOKYO,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    # -- jobs --------------------------------------------------------------------------------
+    def poll(self) -> None:
+        if self.stopping.is_set():
+            return
+        try:
+            report = self.app.poll(should_stop=self.stopping.is_set)
+        except LockBusy:
+            log.info("poll skipped: another poll is running")
+            return
+        log.info(
+            "poll: %d new (%s), %d marked%s",
+            report.new_records,
+            ", ".join(f"{k} {v}" for k, v in sorted(report.recorded.items())) or "-",
+            report.marked,
+            ", stopped early" if report.interrupted else "",
+        )
+        for failure in report.failed + report.mark_failures:
+            log.error("poll: %s", failure)
+
+    def send_acks(self) -> None:
+        if self.stopping.is_set():
+            return
+        try:
+            report = self.app.send_due_acks(datetime.now(UTC))
+        except LockBusy:
+            return
+        if report.sent or report.held or report.failed or report.retrying:
+            log.info(
+                "acks: %d sent, %d retrying, %d held, %d failed",
+                len(report.sent),
+                len(report.retrying),
+                len(report.held) + len(report.recovered_unknown),
+                len(report.failed),
+            )
+
+    def cutoff(self, term_id: int) -> None:
+        result = self.app.cutoff(term_id, datetime.now(UTC))
+        log.info("cutoff term %s: %s", term_id, result.status)
+        if result.summary_note:
+            log.warning("cutoff term %s: %s", term_id, result.summary_note)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def schedule(self) -> None:
+        now = datetime.now(UTC)
+        settings = self.app.settings
+        self.scheduler.add_job(
+            self.poll,
+            IntervalTrigger(seconds=settings.imap.poll_interval),
+            id="poll",
+            next_run_time=now,
+        )
+        if settings.smtp is not None:
+            self.scheduler.add_job(
+                self.send_acks,
+                IntervalTrigger(seconds=settings.ack.send_interval),
+                id="acks",
+                next_run_time=now,
+            )
+        else:
+            log.warning("no [smtp] in the config: acknowledgements are not sent")
+        with self.app.uow() as uow:
+            for term in settings.terms:
+                if uow.repo.cutoff_for(term.id, term.closes_at) is not None:
+                    continue
+                run_at = max(term.closes_at, now)
+                self.scheduler.add_job(
+                    self._job(self.cutoff, term.id),
+                    DateTrigger(run_date=run_at),
+                    id=f"cutoff-{term.id}",
+                )
+        self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
+
+    def _job(self, func: Callable[[int], None], arg: int) -> Callable[[], None]:
+        return lambda: func(arg)
+
+    def _on_error(self, event: JobExecutionEvent) -> None:
+        # A job's failure is logged and the daemon carries on; the next run tries again.
+        log.error("job %s failed: %s", event.job_id, event.exception)
+
+    def _stop(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: stopping after the work in hand", signal.Signals(signum).name)
+        self.stopping.set()
+
+    def run(self, *, install_signals: bool = True) -> None:
+        with ExitStack() as stack:
+            stack.enter_context(exclusive(self.app.engine, self.app.settings.storage_dir, "daemon"))
+            if install_signals:
+                signal.signal(signal.SIGTERM, self._stop)
+                signal.signal(signal.SIGINT, self._stop)
+            self.schedule()
+            self.scheduler.start()
+            log.info("intake run started")
+            self.stopping.wait()
+            self.scheduler.shutdown(wait=True)  # the job in hand finishes first
+            log.info("intake run stopped")

@@ -1,0 +1,268 @@
+"""The 受付完了 acknowledgement outbox.
+
+SMTP cannot make sending exactly-once, so the discipline is: claim due rows in a transaction;
+for each, commit "sending" with its Message-ID just before handing it to the server, and
+commit the result as soon as the server answers. A row found still "sending" later is one
+whose fate is unknown (the process died, or the connection dropped after the data was sent):
+it is held for an operator (送信結果不明), never resent blindly. A row only "claimed" was never
+started and simply goes back to the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from intake.adapters.mailcompose import (
+    AckContext,
+    build_message,
+    message_bytes,
+    new_message_id,
+    render,
+)
+from intake.adapters.orm import Acknowledgement, Application
+from intake.adapters.smtp import SendOutcome, SmtpSender
+from intake.config import Settings
+from intake.domain.model import TOKYO
+from intake.domain.schedule import ack_due_at
+from intake.services.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_RESULT = "送信結果不明"
+_MACHINE_LOCALPARTS = {"postmaster", "mailer-daemon"}
+
+
+class AckNotFound(Exception):
+    pass
+
+
+class AckStateError(Exception):
+    """The operator asked for a change the acknowledgement's status does not allow."""
+
+
+def reference_number(application: Application) -> str:
+    """The 受付番号 told to the applicant: term and application number."""
+    return f"T{application.term_id}-{application.id:05d}"
+
+
+def schedule_acknowledgement(
+    uow: UnitOfWork, settings: Settings, application: Application
+) -> Acknowledgement:
+    """Queue the acknowledgement of a (new) current application; cancel its predecessors'."""
+    for earlier in uow.repo.unsent_acknowledgements_of_superseded(application.id):
+        earlier.status = "cancelled"
+        earlier.note = f"再提出（申込 {application.id}）により取消"
+    ack = settings.ack
+    due = ack_due_at(
+        application.completed_at,
+        delay_days=ack.delay_days,
+        business_days=ack.business_days,
+        closure_days=ack.closure_days,
+        send_window=ack.send_window,
+    )
+    row = Acknowledgement(
+        application=application, to_address=application.email, due_at=due, status="pending"
+    )
+    uow.repo.add(row)
+    return row
+
+
+@dataclass
+class SendReport:
+    sent: list[Acknowledgement] = field(default_factory=list)
+    retrying: list[Acknowledgement] = field(default_factory=list)
+    failed: list[Acknowledgement] = field(default_factory=list)
+    held: list[Acknowledgement] = field(default_factory=list)
+    recovered_unknown: list[Acknowledgement] = field(default_factory=list)
+
+
+def recover_interrupted(uow: UnitOfWork) -> list[Acknowledgement]:
+    """After a crash: 'sending' rows are held (fate unknown), 'claimed' rows are queued again."""
+    held: list[Acknowledgement] = []
+    with uow:
+        for row in uow.repo.acknowledgements_in("sending"):
+            row.status = "held"
+            row.note = (
+                f"{UNKNOWN_RESULT}: 送信中に処理が中断したため、届いたかどうか分かりません。"
+                "相手に届いていないことを確かめてから release、届いていれば confirm してください。"
+            )
+            held.append(row)
+        for row in uow.repo.acknowledgements_in("claimed"):
+            row.status = "pending"
+        uow.commit()
+    return held
+
+
+def send_due(
+    uow: UnitOfWork,
+    settings: Settings,
+    sender_factory: Callable[[], SmtpSender],
+    *,
+    now: datetime,
+) -> SendReport:
+    report = SendReport(recovered_unknown=recover_interrupted(uow))
+    with uow:
+        claimed = list(uow.repo.due_acknowledgements(now))
+        for row in claimed:
+            row.status = "claimed"
+            row.claimed_at = datetime.now(UTC)
+        uow.commit()
+        claimed_ids = [row.id for row in claimed]
+    if not claimed_ids:
+        return report
+    try:
+        with sender_factory() as sender:
+            for ack_id in claimed_ids:
+                _send_one(uow, settings, sender, ack_id, now, report)
+    finally:
+        # Whatever was claimed but not reached (a connection failure) goes back to the queue.
+        with uow:
+            for row in uow.repo.acknowledgements_in("claimed"):
+                if row.id in claimed_ids:
+                    row.status = "pending"
+            uow.commit()
+    return report
+
+
+def _send_one(
+    uow: UnitOfWork,
+    settings: Settings,
+    sender: SmtpSender,
+    ack_id: int,
+    now: datetime,
+    report: SendReport,
+) -> None:
+    assert settings.smtp is not None
+    with uow:
+        row = uow.repo.acknowledgement(ack_id)
+        if row is None or row.status != "claimed":
+            return
+        local = row.to_address.split("@", 1)[0].lower()
+        if local in _MACHINE_LOCALPARTS:
+            row.status = "failed"
+            row.note = f"自動応答用のアドレス（{row.to_address}）には送りません。"
+            uow.commit()
+            report.failed.append(row)
+            return
+        message_id = new_message_id(settings.smtp.from_address)
+        try:
+            data = _compose(settings, row, message_id)
+        except Exception as exc:  # a template problem must not stop the others
+            log.exception("acknowledgement %s could not be composed", row.id)
+            row.status = "failed"
+            row.note = f"メール本文を作成できませんでした（{type(exc).__name__}: {exc}）"
+            uow.commit()
+            report.failed.append(row)
+            return
+        # The point of no return: from here a crash leaves "sending", i.e. held for a person.
+        row.status = "sending"
+        row.message_id = message_id
+        row.attempts += 1
+        uow.commit()
+        result = sender.send(data, sender=settings.smtp.from_address, recipient=row.to_address)
+        if result.outcome is SendOutcome.SENT:
+            row.status = "sent"
+            row.sent_at = datetime.now(UTC)
+            row.note = None
+            report.sent.append(row)
+        elif result.outcome is SendOutcome.UNKNOWN:
+            row.status = "held"
+            row.note = f"{UNKNOWN_RESULT}: {result.detail}"
+            report.held.append(row)
+        elif result.outcome is SendOutcome.TEMPORARY and row.attempts < settings.ack.max_attempts:
+            row.status = "pending"
+            delay = settings.ack.retry_base_seconds * 2 ** (row.attempts - 1)
+            row.next_attempt_at = now + timedelta(seconds=delay)
+            row.note = f"再送予定（{row.attempts} 回目失敗）: {result.detail}"
+            report.retrying.append(row)
+        else:
+            row.status = "failed"
+            row.note = result.detail
+            report.failed.append(row)
+        uow.commit()
+
+
+def _compose(settings: Settings, row: Acknowledgement, message_id: str) -> bytes:
+    assert settings.smtp is not None
+    application = row.application
+    term = next((t for t in settings.terms if t.id == application.term_id), None)
+    context = AckContext(
+        applicant_name=application.name_kanji or application.name_romaji,
+        name_romaji=application.name_romaji,
+        term_name=term.name if term else f"第{application.term_id}期",
+        received_at=application.received_at.astimezone(TOKYO),
+        reference=reference_number(application),
+        application_id=application.id,
+        contact_address=settings.ack.reply_to or settings.smtp.from_address,
+    )
+    values = context.as_template_context()
+    custom = settings.custom_templates_dir
+    text_body = render(settings.ack.template, values, custom_dir=custom)
+    html_body = (
+        render(settings.ack.html_template, values, custom_dir=custom)
+        if settings.ack.html_template
+        else None
+    )
+    source = application.source_message
+    message = build_message(
+        from_address=settings.smtp.from_address,
+        from_name=settings.smtp.from_name,
+        to=row.to_address,
+        subject=settings.ack.subject,
+        text_body=text_body,
+        html_body=html_body,
+        charset=settings.ack.charset,
+        in_reply_to=source.message_id if source else None,
+        references=source.message_id if source else None,
+        reply_to=settings.ack.reply_to,
+        message_id=message_id,
+    )
+    return message_bytes(message)
+
+
+# -- operator actions ----------------------------------------------------------------------------
+def hold(uow: UnitOfWork, ack_id: int, note: str | None) -> Acknowledgement:
+    with uow:
+        row = _get(uow, ack_id)
+        if row.status not in ("pending", "failed"):
+            raise AckStateError(f"受付完了メール {ack_id} は「{row.status}」のため保留にできません")
+        row.status = "held"
+        row.note = note or "担当者が保留"
+        uow.commit()
+        return row
+
+
+def release(uow: UnitOfWork, ack_id: int, note: str | None) -> Acknowledgement:
+    """Back to the queue: after a hold, a failure, or an unknown result the operator checked."""
+    with uow:
+        row = _get(uow, ack_id)
+        if row.status not in ("held", "failed"):
+            raise AckStateError(f"受付完了メール {ack_id} は「{row.status}」のため再開できません")
+        row.status = "pending"
+        row.next_attempt_at = None
+        row.note = note or "担当者が再開"
+        uow.commit()
+        return row
+
+
+def confirm_sent(uow: UnitOfWork, ack_id: int, note: str | None) -> Acknowledgement:
+    """An operator established that a held (unknown) acknowledgement did arrive."""
+    with uow:
+        row = _get(uow, ack_id)
+        if row.status != "held":
+            raise AckStateError(f"受付完了メール {ack_id} は保留中ではありません（{row.status}）")
+        row.status = "sent"
+        row.sent_at = row.sent_at or datetime.now(UTC)
+        row.note = note or "担当者が到着を確認"
+        uow.commit()
+        return row
+
+
+def _get(uow: UnitOfWork, ack_id: int) -> Acknowledgement:
+    row = uow.repo.acknowledgement(ack_id)
+    if row is None:
+        raise AckNotFound(f"受付完了メール {ack_id} は存在しません")
+    return row

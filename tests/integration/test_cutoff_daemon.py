@@ -1,0 +1,158 @@
+"""Deadline cutoffs and the `intake run` daemon, against Dovecot, aiosmtpd and the database."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from intake.devtools.demo import demo_mails, jst
+from intake.devtools.smtpserver import SmtpTestServer
+
+from support import Desk
+
+pytestmark = pytest.mark.dovecot
+
+
+@pytest.fixture
+def cutoff_desk(make_desk: Callable[..., Desk], smtp_server: SmtpTestServer) -> Desk:
+    desk = make_desk(
+        smtp_port=smtp_server.port,
+        cutoff='notify = ["ops@example.jp"]\nexports_dir = "exports"',
+    )
+    for mail in demo_mails():
+        desk.append(mail.raw, mail.received_at)
+    return desk
+
+
+def test_cutoff_sweeps_writes_the_roster_and_summary_once(
+    cutoff_desk: Desk, smtp_server: SmtpTestServer
+) -> None:
+    desk = cutoff_desk
+    early = desk.cli("cutoff", "--term", "2", "--now", jst(2025, 7, 1, 16).isoformat()).stdout
+    assert "締切前" in early
+    assert desk.json("messages", "list") == []  # nothing was done, not even the sweep
+
+    done = desk.cli("cutoff", "--term", "2", "--now", jst(2025, 7, 1, 17, 5).isoformat()).stdout
+    assert "締め切りました" in done
+    # The final sweep took the mailbox in before closing.
+    assert len(desk.json("messages", "list")) == len(demo_mails())
+    roster = desk.root / "exports" / "第2期_受講申込者一覧_v1.xlsx"
+    book = load_workbook(roster)
+    sheet = book.active
+    assert sheet is not None
+    headers = [c.value for c in sheet[1]]
+    assert headers[:4] == ["申込番号", "受付番号", "氏名", "氏名（ローマ字）"]
+    assert "受講資格" in headers and "受信日時" in headers
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert sorted(r[3] for r in rows) == ["MORI Ken", "NGUYEN Thi Lan"]
+    received = rows[0][headers.index("受信日時")]
+    assert isinstance(received, datetime)
+    consultations = rows[0][headers.index("年間相談件数")]
+    assert isinstance(consultations, int)
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref is not None
+
+    (summary,) = smtp_server.received
+    assert summary.rcpt_tos == ["ops@example.jp"]
+    message = email.message_from_bytes(summary.data, policy=email.policy.default)
+    assert "第2期" in str(message["Subject"])
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None and "60" in body.get_content()
+
+    again = desk.cli("cutoff", "--term", "2", "--now", jst(2025, 7, 2).isoformat()).stdout
+    assert "実行済み" in again
+    assert len(smtp_server.received) == 1
+    assert sorted(p.name for p in (desk.root / "exports").glob("*.xlsx")) == [roster.name]
+
+    # Extending the deadline reopens the term; its next cutoff writes version 2.
+    text = desk.config_path.read_text(encoding="utf-8")
+    desk.config_path.write_text(
+        text.replace("2025-07-01T17:00:00+09:00", "2025-07-08T17:00:00+09:00"), "utf-8"
+    )
+    status = desk.cli("status").stdout
+    assert "受付中" in status or "締切を過ぎています" in status
+    desk.cli("cutoff", "--term", "2", "--now", jst(2025, 7, 8, 17, 1).isoformat())
+    assert (desk.root / "exports" / "第2期_受講申込者一覧_v2.xlsx").exists()
+    assert len(smtp_server.received) == 2
+
+
+def test_status_reports_the_desk(cutoff_desk: Desk) -> None:
+    cutoff_desk.cli("poll", "--once")
+    out = cutoff_desk.cli("status").stdout
+    assert "最後に取り込んだ日時" in out
+    assert "未対応の不備: 4 件" in out
+    assert "第1期" in out and "第2期" in out
+
+
+def _wait_for(check: Callable[[], bool], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_daemon_takes_in_new_mail_and_stops_cleanly_on_sigterm(
+    make_desk: Callable[..., Desk], smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
+    desk = make_desk(
+        smtp_port=smtp_server.port, imap_extra="poll_interval = 1", ack="send_interval = 1"
+    )
+    env = {**os.environ, "INTAKE_TEST_IMAP_PASSWORD": desk.password}
+    log_path = tmp_path / "daemon.log"
+    with log_path.open("wb") as log:
+        daemon = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("intake")),
+                "--config",
+                str(desk.config_path),
+                "run",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        mail = demo_mails()[0]
+        desk.append(mail.raw, mail.received_at)
+        assert _wait_for(lambda: len(desk.json("messages", "list")) == 1)
+        # A second daemon on the same store refuses to start.
+        second = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("intake")),
+                "--config",
+                str(desk.config_path),
+                "run",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 6
+        assert "すでに" in second.stderr
+        # Its due acknowledgement (7 days after 2025-04-14) is long past: it goes out.
+        assert _wait_for(lambda: len(smtp_server.received) == 1)
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+    log_text = log_path.read_text(encoding="utf-8")
+    assert "intake run stopped" in log_text
+    assert desk.password not in log_text
+    assert json.loads(desk.cli("acks", "list", "--json").stdout)[0]["status"] == "sent"
