@@ -50,6 +50,15 @@ def form(filename: str) -> bytes:
     return (FORMS_DIR / filename).read_bytes()
 
 
+# Kanji names of the demo applicants whose forms are made from another sample.
+KANJI = {
+    "TANAKA Ken": "田中 健",
+    "KATO Mai": "加藤 舞",
+    "ITO Yui": "伊藤 結衣",
+    "MORI Ken": "森 健",
+}
+
+
 def xlsx(
     document: str, name: str, source: str | None = None, *, form_name: str | None = None
 ) -> SampleAttachment:
@@ -58,7 +67,10 @@ def xlsx(
     if source is None:
         return SampleAttachment(f"{document}_{name}.xlsx", form(f"{document}_{name}.xlsx"), XLSX)
     form_id = "CSF-R7-FORM2" if document == "実務経験申告書" else _form1_id(source)
-    filled = FilledForm.load(FORMS_DIR / source, form_id).set("name_romaji", form_name or name)
+    romaji = form_name or name
+    filled = FilledForm.load(FORMS_DIR / source, form_id).set("name_romaji", romaji)
+    if romaji in KANJI:
+        filled.set("name_kanji", KANJI[romaji])
     return SampleAttachment(f"{document}_{name}.xlsx", filled.to_bytes(), XLSX)
 
 

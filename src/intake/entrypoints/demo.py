@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import secrets
 import shutil
@@ -12,6 +14,7 @@ import click
 
 from intake.devtools.demo import demo_mails
 from intake.devtools.dovecot import dovecot_unavailable_reason, start_dovecot
+from intake.devtools.smtpserver import SmtpTestServer
 
 DEMO_USER = "scfn"
 PASSWORD_ENV = "INTAKE_IMAP_PASSWORD"
@@ -31,7 +34,7 @@ password_env = "{password_env}"
 folder = "INBOX"
 [smtp]
 host = "127.0.0.1"
-port = 10025
+port = {smtp_port}
 security = "none"
 from_address = "scfn@example.jp"
 [ack]
@@ -67,8 +70,10 @@ def run_demo(workdir: Path) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     base = Path(tempfile.mkdtemp(prefix="intake-demo-dovecot-", dir="/tmp"))
     base.chmod(0o755)  # Dovecot's own users must be able to enter it
-    click.echo("1) 検証用の IMAP サーバー（Dovecot）を 127.0.0.1 で起動します")
+    click.echo("1) 検証用の IMAP サーバー（Dovecot）と SMTP サーバーを 127.0.0.1 で起動します")
     server = start_dovecot(base)
+    outgoing = SmtpTestServer()
+    outgoing.start()
     try:
         password = secrets.token_urlsafe(12)
         server.add_user(DEMO_USER, password)
@@ -76,7 +81,11 @@ def run_demo(workdir: Path) -> None:
         config = workdir / "config.toml"
         config.write_text(
             CONFIG_TEMPLATE.format(
-                host=server.host, port=server.port, user=DEMO_USER, password_env=PASSWORD_ENV
+                host=server.host,
+                port=server.port,
+                user=DEMO_USER,
+                password_env=PASSWORD_ENV,
+                smtp_port=outgoing.port,
             ),
             encoding="utf-8",
         )
@@ -94,9 +103,17 @@ def run_demo(workdir: Path) -> None:
         _run(cli.main, [*args, "messages", "list"])
         click.echo("6) 不備ログ（intake rejections list）")
         _run(cli.main, [*args, "rejections", "list"])
-        click.echo("7) もう一度取り込みます: 新しいメールはなく、何も記録されません")
+        click.echo("7) 受け付けた申込（intake applications list）")
+        _run(cli.main, [*args, "applications", "list"])
+        click.echo("8) もう一度取り込みます: 新しいメールはなく、何も記録されません")
         _run(cli.main, [*args, "poll", "--once"])
+        click.echo("9) 受付完了メール（申込の 7 日後に送信予定: intake acks list）")
+        _run(cli.main, [*args, "acks", "list"])
+        click.echo("10) 2025年7月2日になったものとして送信します（intake acks send-due --now …）")
+        _run(cli.main, [*args, "acks", "send-due", "--now", "2025-07-02T09:00:00+09:00"])
+        _show_first_ack(outgoing)
     finally:
+        outgoing.stop()
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
     click.echo(
@@ -106,6 +123,20 @@ def run_demo(workdir: Path) -> None:
         " `intake --config <設定> poll --once` "
         "を実行してください（README の「Connecting to the real mailbox」を参照）。"
     )
+
+
+def _show_first_ack(outgoing: SmtpTestServer) -> None:
+    received = outgoing.received
+    click.echo(f"   検証用 SMTP サーバーが受け取ったメール: {len(received)} 通。1 通目:")
+    if not received:
+        return
+    message = email.message_from_bytes(received[0].data, policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    click.echo(f"   宛先: {message['To']}")
+    click.echo(f"   件名: {message['Subject']}")
+    if body is not None:
+        for line in body.get_content().splitlines()[:8]:
+            click.echo(f"   | {line}")
 
 
 def _run(command: click.Command, args: list[str]) -> None:
