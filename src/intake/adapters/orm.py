@@ -298,6 +298,39 @@ class TermCutoff(Base):
     summary_note: Mapped[str | None] = mapped_column(Text)
 
 
+class AuditEvent(Base):
+    """Who did what to which record, when, and why: every operator action leaves one."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    operator: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64), index=True)  # e.g. "rejection.reprocess"
+    target: Mapped[str] = mapped_column(String(64), index=True)  # e.g. "rejection:12"
+    note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Notice(Base):
+    """A deficiency notice (不備のご連絡) sent to an applicant about a rejection."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rejection_id: Mapped[int] = mapped_column(ForeignKey("rejections.id"), index=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    # sending → sent | failed | held (result unknown, as with acknowledgements)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    operator: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
 def make_engine(url: str) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
