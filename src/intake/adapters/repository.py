@@ -12,6 +12,7 @@ from intake.adapters.orm import (
     Acknowledgement,
     Applicant,
     Application,
+    AuditEvent,
     MailboxState,
     Message,
     Rejection,
@@ -218,3 +219,10 @@ class Repository:
                 TermCutoff.term_id == term_id, TermCutoff.closes_at == closes_at
             )
         ).one_or_none()
+
+    # -- audit --------------------------------------------------------------------------------
+    def audit_events(self, target: str | None = None) -> Sequence[AuditEvent]:
+        query = select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)
+        if target is not None:
+            query = query.where(AuditEvent.target == target)
+        return self.session.scalars(query).all()

@@ -7,7 +7,6 @@ up, not at the latest revision or unreachable; 4 a mail server unreachable or lo
 
 from __future__ import annotations
 
-import getpass
 import logging
 import sys
 from datetime import datetime
@@ -19,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from intake.adapters.lock import LockBusy
 from intake.adapters.mailparse import parse_mail_headers
-from intake.adapters.orm import Application, Message, Rejection
+from intake.adapters.orm import Application, Message
 from intake.adapters.schema import current_revision, upgrade
 from intake.domain.model import OUTCOME_LABELS, TOKYO, Outcome
 from intake.entrypoints.common import (
@@ -31,8 +30,9 @@ from intake.entrypoints.common import (
 )
 from intake.entrypoints.operations import acks, cutoff, run, status
 from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
+from intake.entrypoints.rejections import rejections
 from intake.services.ingest import Source, record_message
-from intake.services.review import NotFound, resolve_rejection
+from intake.services.review import NotFound
 
 
 @click.group(
@@ -195,123 +195,6 @@ def messages_list(ctx: Context, outcome: str | None, as_json: bool) -> None:
                 for m in rows
             ],
         )
-
-
-# -- rejections --------------------------------------------------------------------------------
-def rejection_json(rejection: Rejection) -> dict[str, Any]:
-    message = rejection.message
-    return {
-        "id": rejection.id,
-        "message_id": message.message_id,
-        "subject": message.subject,
-        "from": message.from_address,
-        "received_at": iso_jst(message.received_at),
-        "reasons": [{"code": r.code, "message": r.message} for r in rejection.reasons],
-        "status": rejection.status,
-        "resolution": rejection.resolution,
-        "resolved_at": iso_jst(rejection.resolved_at),
-        "resolved_by": rejection.resolved_by,
-        "note": rejection.note,
-        "attachments": [a.filename for a in message.attachments],
-        "record": message.id,
-    }
-
-
-STATUS_LABELS = {"open": "未対応", "resolved": "対応済み"}
-
-
-@main.group()
-def rejections() -> None:
-    """不備ログ（受け付けられなかった申込メール）の確認と対応。"""
-
-
-@rejections.command("list")
-@click.option(
-    "--status",
-    type=click.Choice(["open", "resolved", "all"]),
-    default="open",
-    show_default=True,
-    help="open: 未対応 / resolved: 対応済み / all: すべて",
-)
-@click.option("--json", "as_json", is_flag=True, help="JSON 配列で出力する。")
-@pass_ctx
-@operator_errors
-def rejections_list(ctx: Context, status: str, as_json: bool) -> None:
-    """不備ログを表示する（既定は未対応のもの）。"""
-    app = ctx.app()
-    with app.uow() as uow:
-        rows = uow.repo.rejections(status)
-        if as_json:
-            print_json([rejection_json(r) for r in rows])
-            return
-        print_table(
-            f"不備ログ（{len(rows)} 件）",
-            ["番号", "受信日時", "差出人", "件名", "理由", "状態"],
-            [
-                [
-                    str(r.id),
-                    short_jst(r.message.received_at),
-                    r.message.from_address or "",
-                    r.message.subject or "（件名なし）",
-                    "\n".join(f"{x.code}: {x.message}" for x in r.reasons),
-                    STATUS_LABELS.get(r.status, r.status),
-                ]
-                for r in rows
-            ],
-        )
-
-
-@rejections.command("show")
-@click.argument("rejection_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="JSON オブジェクトで出力する。")
-@pass_ctx
-@operator_errors
-def rejections_show(ctx: Context, rejection_id: int, as_json: bool) -> None:
-    """不備記録 1 件の詳細を表示する。"""
-    app = ctx.app()
-    with app.uow() as uow:
-        rejection = uow.repo.rejection(rejection_id)
-        if rejection is None:
-            raise NotFound(f"不備記録 {rejection_id} は存在しません")
-        if as_json:
-            print_json(rejection_json(rejection))
-            return
-        m = rejection.message
-        out = console()
-        out.print(f"[bold]不備記録 {rejection.id}[/]（{STATUS_LABELS.get(rejection.status)}）")
-        out.print(f"件名　　: {m.subject or '（件名なし）'}", markup=False)
-        out.print(f"差出人　: {m.from_display or m.from_address or ''}", markup=False)
-        out.print(f"受信日時: {short_jst(m.received_at)}")
-        out.print("理由:")
-        for r in rejection.reasons:
-            out.print(f"  - {r.code}: {r.message}", markup=False)
-        out.print("添付ファイル:")
-        for a in m.attachments:
-            out.print(f"  - {a.filename or '（名前なし）'}（{a.size:,} バイト）", markup=False)
-        for note in m.notes:
-            out.print(f"備考: {note}", markup=False)
-        if rejection.status == "resolved":
-            out.print(
-                f"対応: {short_jst(rejection.resolved_at)} {rejection.resolved_by}"
-                f"「{rejection.note or ''}」",
-                markup=False,
-            )
-
-
-@rejections.command("resolve")
-@click.argument("rejection_id", type=int)
-@click.option("--note", required=True, help="対応内容のメモ（例: 申込者に電話で再送を依頼）。")
-@click.option("--operator", help="対応者名（省略時はログイン名）。")
-@pass_ctx
-@operator_errors
-def rejections_resolve(ctx: Context, rejection_id: int, note: str, operator: str | None) -> None:
-    """不備記録を対応済みにする。"""
-    app = ctx.app()
-    who = operator or getpass.getuser()
-    if resolve_rejection(app.uow(), rejection_id, note=note, operator=who):
-        click.echo(f"不備記録 {rejection_id} を対応済みにしました。")
-    else:
-        click.echo(f"不備記録 {rejection_id} はすでに対応済みです（変更なし）。")
 
 
 # -- applications ------------------------------------------------------------------------------
@@ -530,6 +413,7 @@ def demo(workdir: Path) -> None:
     run_demo(workdir)
 
 
+main.add_command(rejections)
 main.add_command(acks)
 main.add_command(cutoff)
 main.add_command(status)

@@ -15,6 +15,7 @@ from intake.domain.model import TOKYO
 from intake.entrypoints.common import EXIT_BUSY, EXIT_FAILURE, Context, operator_errors, pass_ctx
 from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
 from intake.services import acks as ack_service
+from intake.services.audit import operator_name
 
 ACK_STATUSES = ["pending", "sent", "held", "failed", "cancelled"]
 ACK_LABELS = {
@@ -137,10 +138,11 @@ def _ack_action(name: str, verb: str, help_text: str) -> click.Command:
     @click.command(name, help=help_text)
     @click.argument("ack_id", type=int)
     @click.option("--note", help="メモ（なぜそうしたか）。")
+    @click.option("--operator", help="対応者名（省略時はログイン名）。")
     @pass_ctx
     @operator_errors
-    def command(ctx: Context, ack_id: int, note: str | None) -> None:
-        row = action(ctx.app().uow(), ack_id, note)
+    def command(ctx: Context, ack_id: int, note: str | None, operator: str | None) -> None:
+        row = action(ctx.app().uow(), ack_id, note, operator=operator_name(operator))
         click.echo(
             f"受付完了メール {row.id} を{verb}（状態: {ACK_LABELS.get(row.status, row.status)}）。"
         )

@@ -27,6 +27,7 @@ from intake.adapters.smtp import SendOutcome, SmtpSender
 from intake.config import Settings
 from intake.domain.model import TOKYO
 from intake.domain.schedule import ack_due_at
+from intake.services import audit
 from intake.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -224,18 +225,19 @@ def _compose(settings: Settings, row: Acknowledgement, message_id: str) -> bytes
 
 
 # -- operator actions ----------------------------------------------------------------------------
-def hold(uow: UnitOfWork, ack_id: int, note: str | None) -> Acknowledgement:
+def hold(uow: UnitOfWork, ack_id: int, note: str | None, *, operator: str) -> Acknowledgement:
     with uow:
         row = _get(uow, ack_id)
         if row.status not in ("pending", "failed"):
             raise AckStateError(f"受付完了メール {ack_id} は「{row.status}」のため保留にできません")
         row.status = "held"
         row.note = note or "担当者が保留"
+        audit.record(uow, operator=operator, action="ack.hold", target=f"ack:{row.id}", note=note)
         uow.commit()
         return row
 
 
-def release(uow: UnitOfWork, ack_id: int, note: str | None) -> Acknowledgement:
+def release(uow: UnitOfWork, ack_id: int, note: str | None, *, operator: str) -> Acknowledgement:
     """Back to the queue: after a hold, a failure, or an unknown result the operator checked."""
     with uow:
         row = _get(uow, ack_id)
@@ -243,12 +245,23 @@ def release(uow: UnitOfWork, ack_id: int, note: str | None) -> Acknowledgement:
             raise AckStateError(f"受付完了メール {ack_id} は「{row.status}」のため再開できません")
         row.status = "pending"
         row.next_attempt_at = None
+        previous = row.note
         row.note = note or "担当者が再開"
+        audit.record(
+            uow,
+            operator=operator,
+            action="ack.release",
+            target=f"ack:{row.id}",
+            note=note,
+            previous_note=previous,
+        )
         uow.commit()
         return row
 
 
-def confirm_sent(uow: UnitOfWork, ack_id: int, note: str | None) -> Acknowledgement:
+def confirm_sent(
+    uow: UnitOfWork, ack_id: int, note: str | None, *, operator: str
+) -> Acknowledgement:
     """An operator established that a held (unknown) acknowledgement did arrive."""
     with uow:
         row = _get(uow, ack_id)
@@ -256,7 +269,16 @@ def confirm_sent(uow: UnitOfWork, ack_id: int, note: str | None) -> Acknowledgem
             raise AckStateError(f"受付完了メール {ack_id} は保留中ではありません（{row.status}）")
         row.status = "sent"
         row.sent_at = row.sent_at or datetime.now(UTC)
+        previous = row.note
         row.note = note or "担当者が到着を確認"
+        audit.record(
+            uow,
+            operator=operator,
+            action="ack.confirm",
+            target=f"ack:{row.id}",
+            note=note,
+            previous_note=previous,
+        )
         uow.commit()
         return row
 

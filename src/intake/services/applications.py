@@ -80,7 +80,7 @@ def judge_application(
         if row.doc_type
     ]
     if decision.reasons and all(r.code in MISSING_CODES for r in decision.reasons) and documents:
-        earlier = _open_submission(uow, name, message.from_address, documents)
+        earlier = _open_submission(uow, name, message, documents)
         if earlier is not None:
             return _complete(uow, store, settings, message, name, earlier, documents)
     return _judge(uow, settings, message, name, list(decision.reasons), documents)
@@ -241,13 +241,16 @@ def _create_application(
 
 
 def _open_submission(
-    uow: UnitOfWork, name: str, sender: str, documents: Sequence[Document]
+    uow: UnitOfWork, name: str, message: Message, documents: Sequence[Document]
 ) -> Rejection | None:
     """The applicant's latest open rejection that only lacked documents this mail brings."""
     key = name_key(name)
     brought = {d.doc_type for d in documents}
-    for rejection in uow.repo.open_rejections_from(sender):
+    assert message.from_address is not None
+    for rejection in uow.repo.open_rejections_from(message.from_address):
         earlier = rejection.message
+        if earlier.id == message.id:
+            continue  # a message reprocessed never completes itself
         if earlier.applicant_name is None or name_key(earlier.applicant_name) != key:
             continue
         codes = {ReasonCode(r.code) for r in rejection.reasons}
@@ -312,3 +315,46 @@ def _complete(
     return Judgement(
         Outcome.SUPPLEMENT, [], judged.warnings, judged.application, supplements=earlier
     )
+
+
+def force_application(
+    uow: UnitOfWork,
+    settings: Settings,
+    message: Message,
+    payloads: Sequence[bytes],
+    *,
+    name: str,
+    term: Term,
+) -> Application:
+    """Operator override: record the message as an application despite its reasons.
+
+    The forms are read as far as they can be; without a readable 受講申込書 the eligibility is
+    left to a person (needs_review).
+    """
+    documents = [
+        Document(DocType(row.doc_type), row, payload)
+        for row, payload in zip(message.attachments, payloads, strict=True)
+        if row.doc_type
+    ]
+    application, experience, reasons, warnings = _read_forms(documents)
+    warnings = [f"担当者の判断で受付（元の不備: {r.code.value}）" for r in reasons] + warnings
+    form = application or ApplicationForm(form_id="(unreadable)", term=term.id, name_romaji=name)
+    record = _create_application(
+        uow,
+        settings,
+        message=message,
+        first=message,
+        name=name,
+        term=term,
+        application=form,
+        experience=experience,
+        documents=documents,
+        warnings=warnings,
+    )
+    if application is None:
+        record.eligibility = "needs_review"
+        record.eligibility_explanation = (
+            "受講申込書を読み取れなかったため、受講資格は判定していません。"
+            "担当者が確認してください。"
+        )
+    return record

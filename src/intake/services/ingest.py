@@ -59,7 +59,7 @@ def record_message(
     received_at: datetime,
 ) -> Recorded:
     stored = store.put(raw, kind="raw")
-    parsed = _parse(store, settings, stored.relpath, len(raw))
+    parsed = parse_stored(store, settings, stored.relpath, len(raw))
     content_sha256 = body_sha256(raw)
     subject = clean_text(parsed.subject)
     from_address = clean_text(parsed.from_address, 320) if parsed.from_address else None
@@ -77,7 +77,7 @@ def record_message(
                 notes=(f"受信済みメール（記録番号 {original.id}）と同一です",),
             )
         else:
-            decision = _decide(parsed, settings, received_at, len(raw))
+            decision = decide_message(parsed, settings, received_at, len(raw))
 
         message = Message(
             account=source.account,
@@ -209,7 +209,7 @@ def record_unprocessable(
         return Recorded(message.id, Outcome.REJECTED, (problem,))
 
 
-def _parse(store: FileStore, settings: Settings, relpath: str, size: int) -> ParsedMail:
+def parse_stored(store: FileStore, settings: Settings, relpath: str, size: int) -> ParsedMail:
     # Parsing costs several times the message size in memory: oversized mail is judged on its
     # headers alone (and rejected as too large), never parsed whole.
     if size > settings.limits.message_max_bytes:
@@ -217,7 +217,10 @@ def _parse(store: FileStore, settings: Settings, relpath: str, size: int) -> Par
     return parse_mail_file(store.path(relpath))
 
 
-def _decide(parsed: ParsedMail, settings: Settings, received_at: datetime, size: int) -> Decision:
+def decide_message(
+    parsed: ParsedMail, settings: Settings, received_at: datetime, size: int
+) -> Decision:
+    """The envelope rules for a parsed message (a rule bug becomes PROCESSING_ERROR)."""
     facts = MessageFacts(
         subject=parsed.subject,
         from_address=parsed.from_address,

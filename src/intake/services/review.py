@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from intake.adapters.filestore import FileStore
+from intake.adapters.orm import Rejection, RejectionReason
+from intake.config import Settings
+from intake.domain.model import Outcome, Term, open_terms
+from intake.domain.text import clean_text
+from intake.services import audit
+from intake.services.applications import force_application, judge_application
+from intake.services.ingest import decide_message, parse_stored
 from intake.services.unit_of_work import UnitOfWork
 
 
@@ -19,10 +28,164 @@ def resolve_rejection(uow: UnitOfWork, rejection_id: int, *, note: str, operator
             raise NotFound(f"不備記録 {rejection_id} は存在しません")
         if rejection.status == "resolved":
             return False
-        rejection.status = "resolved"
-        rejection.resolution = "operator"
-        rejection.resolved_at = datetime.now(UTC)
-        rejection.resolved_by = operator
-        rejection.note = note
+        _resolve(rejection, "operator", operator, note)
+        audit.record(
+            uow,
+            operator=operator,
+            action="rejection.resolve",
+            target=f"rejection:{rejection.id}",
+            note=note,
+        )
         uow.commit()
         return True
+
+
+class ReviewError(Exception):
+    """An operator action that cannot be done; the message says why, in Japanese."""
+
+
+def _resolve(rejection: Rejection, resolution: str, operator: str, note: str | None) -> None:
+    rejection.status = "resolved"
+    rejection.resolution = resolution
+    rejection.resolved_at = datetime.now(UTC)
+    rejection.resolved_by = operator
+    rejection.note = note
+
+
+def _get_open(uow: UnitOfWork, rejection_id: int) -> Rejection:
+    rejection = uow.repo.rejection(rejection_id)
+    if rejection is None:
+        raise NotFound(f"不備記録 {rejection_id} は存在しません")
+    if rejection.status != "open":
+        raise ReviewError(f"不備記録 {rejection_id} はすでに対応済みです（{rejection.resolution}）")
+    return rejection
+
+
+@dataclass(frozen=True)
+class Reprocessed:
+    rejection_id: int
+    outcome: Outcome
+    old_codes: tuple[str, ...]
+    new_codes: tuple[str, ...]
+    application_id: int | None
+
+
+def reprocess(
+    uow: UnitOfWork,
+    store: FileStore,
+    settings: Settings,
+    rejection_id: int,
+    *,
+    operator: str,
+    note: str | None = None,
+) -> Reprocessed:
+    """Run the pipeline again on the stored raw message, with today's config and rules.
+
+    Passes → the rejection is resolved ("reprocessed") and the message gets the new outcome;
+    still fails → it stays open with the new reasons. The audit trail keeps the old ones.
+    """
+    with uow:
+        rejection = _get_open(uow, rejection_id)
+        message = rejection.message
+        old = [(r.code, r.message) for r in rejection.reasons]
+        parsed = parse_stored(store, settings, message.raw_path, message.size)
+        decision = decide_message(parsed, settings, message.received_at, message.size)
+        for row, doc_type in zip(message.attachments, decision.doc_types, strict=False):
+            row.doc_type = doc_type.value if doc_type else None
+        outcome, reasons, application_id = decision.outcome, list(decision.reasons), None
+        if outcome in (Outcome.ACCEPTED, Outcome.REJECTED):
+            judged = judge_application(
+                uow, store, settings, message, decision, [a.payload for a in parsed.attachments]
+            )
+            outcome, reasons = judged.outcome, judged.reasons
+            application_id = judged.application.id if judged.application else None
+        if outcome is Outcome.REJECTED:
+            rejection.reasons = [
+                RejectionReason(position=i, code=r.code.value, message=clean_text(r.message))
+                for i, r in enumerate(reasons)
+            ]
+        else:
+            message.outcome = outcome.value
+            _resolve(rejection, "reprocessed", operator, note)
+        message.notes = [
+            *message.notes,
+            f"再処理（{operator}）: {', '.join(c for c, _ in old)} → "
+            f"{', '.join(r.code.value for r in reasons) or outcome.value}",
+        ]
+        audit.record(
+            uow,
+            operator=operator,
+            action="rejection.reprocess",
+            target=f"rejection:{rejection.id}",
+            note=note,
+            old_reasons=[{"code": c, "message": m} for c, m in old],
+            new_outcome=outcome.value,
+            new_reasons=[{"code": r.code.value, "message": r.message} for r in reasons],
+            application_id=application_id,
+        )
+        uow.commit()
+        return Reprocessed(
+            rejection.id,
+            outcome,
+            tuple(c for c, _ in old),
+            tuple(r.code.value for r in reasons),
+            application_id,
+        )
+
+
+def accept(
+    uow: UnitOfWork,
+    store: FileStore,
+    settings: Settings,
+    rejection_id: int,
+    *,
+    operator: str,
+    note: str,
+    term_id: int | None = None,
+) -> int:
+    """Operator override: the rejected message becomes an application with an acknowledgement."""
+    with uow:
+        rejection = _get_open(uow, rejection_id)
+        message = rejection.message
+        if message.from_address is None:
+            raise ReviewError("差出人のアドレスが分からないため、申込として受け付けられません")
+        term = _term_for(settings, message.received_at, message.term_ids, term_id)
+        parsed = parse_stored(store, settings, message.raw_path, message.size)
+        name = message.applicant_name or message.from_address
+        application = force_application(
+            uow,
+            settings,
+            message,
+            [a.payload for a in parsed.attachments],
+            name=name,
+            term=term,
+        )
+        message.outcome = Outcome.ACCEPTED.value
+        _resolve(rejection, "accepted", operator, note)
+        audit.record(
+            uow,
+            operator=operator,
+            action="rejection.accept",
+            target=f"rejection:{rejection.id}",
+            note=note,
+            reasons=[r.code for r in rejection.reasons],
+            application_id=application.id,
+        )
+        uow.commit()
+        return application.id
+
+
+def _term_for(
+    settings: Settings, received_at: datetime, term_ids: list[int], wanted: int | None
+) -> Term:
+    if wanted is not None:
+        for term in settings.terms:
+            if term.id == wanted:
+                return term
+        raise ReviewError(f"第{wanted}期（id = {wanted}）は設定ファイルにありません")
+    candidates = [t for t in settings.terms if t.id in term_ids] or open_terms(
+        settings.terms, received_at
+    )
+    if len(candidates) == 1:
+        return candidates[0]
+    raise ReviewError("どの期の申込か決められません。--term で期を指定してください")
