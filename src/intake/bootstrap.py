@@ -70,9 +70,13 @@ class App:
                 record_poll_error(self.uow(), self.settings, str(exc))
                 raise
 
-    def send_due_acks(self, now: datetime) -> SendReport:
+    def send_due_acks(
+        self, now: datetime, *, should_stop: Callable[[], bool] | None = None
+    ) -> SendReport:
         with exclusive(self.engine, self.settings.storage_dir, "send", wait=60.0):
-            return send_due(self.uow(), self.settings, self.smtp_sender, now=now)
+            return send_due(
+                self.uow(), self.settings, self.smtp_sender, now=now, should_stop=should_stop
+            )
 
     def cutoff(self, term_id: int, now: datetime) -> CutoffResult:
         with exclusive(self.engine, self.settings.storage_dir, "cutoff", wait=60.0):

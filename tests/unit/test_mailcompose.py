@@ -161,8 +161,8 @@ def test_cutoff_summary_template() -> None:
     assert "2025年4月30日 17時05分" in text  # ran_at in UTC, written in JST
     assert "63件（定員 60名）" in text
     assert "定員を超えています" in text
-    assert "要件を満たす：50件" in text
-    assert "要件を満たさない：3件" in text
+    assert "受講資格あり：50件" in text
+    assert "受講資格なし：3件" in text
     assert "要確認：10件" in text
     assert "件名の形式が違う（SUBJECT_FORMAT）：4件" in text
     assert "受講申込書がない（MISSING_APPLICATION_FORM）：2件" in text
@@ -177,7 +177,7 @@ def test_cutoff_summary_within_capacity_and_no_rejections() -> None:
     text = render("cutoff_summary.txt.j2", context, custom_dir=None)
     assert "定員を超えています" not in text
     assert "12件（定員 60名）" in text
-    assert "要件を満たさない：0件" in text
+    assert "受講資格なし：0件" in text
     assert "ありません" in text
 
 

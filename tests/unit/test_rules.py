@@ -438,3 +438,10 @@ def test_seconds_are_shown_past_the_deadline_minute() -> None:
         limits=Limits(),
     )
     assert "2025年7月1日 17:00:30" in decision.reasons[0].message
+
+
+def test_every_reason_code_has_a_message_and_a_label() -> None:
+    from intake.domain.reasons import _TEMPLATES, REASON_LABELS
+
+    assert set(_TEMPLATES) == set(ReasonCode)
+    assert set(REASON_LABELS) == set(ReasonCode)

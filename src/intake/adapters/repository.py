@@ -202,7 +202,7 @@ class Repository:
             .join(Acknowledgement.application)
             .where(
                 Application.superseded_by_id == by_application,
-                Acknowledgement.status.in_(("pending", "held", "failed")),
+                Acknowledgement.status.in_(("pending", "claimed", "held", "failed")),
             )
         ).all()
 

@@ -19,7 +19,7 @@ from intake.bootstrap import App, build_app
 from intake.config import ConfigError, config_path_from, load_settings
 from intake.entrypoints.output import console
 from intake.services.acks import AckNotFound, AckStateError
-from intake.services.cutoff import UnknownTerm
+from intake.services.cutoff import CutoffIncomplete, UnknownTerm
 from intake.services.review import NotFound
 
 EXIT_FAILURE = 1
@@ -62,7 +62,7 @@ def operator_errors(func: Callable[P, R]) -> Callable[P, R]:
             fail(str(exc), EXIT_MAIL_SERVER)
         except (NotFound, AckNotFound, UnknownTerm) as exc:
             fail(str(exc), EXIT_NOT_FOUND)
-        except AckStateError as exc:
+        except (AckStateError, CutoffIncomplete) as exc:
             fail(str(exc), EXIT_FAILURE)
         except OperationalError as exc:
             fail(f"データベースに接続できません（{first_line(exc.orig)}）", EXIT_DATABASE)

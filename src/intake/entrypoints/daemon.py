@@ -3,7 +3,8 @@
 Jobs (APScheduler 3, one worker each, never overlapping, missed runs coalesced):
 - poll the mailbox every ``[imap] poll_interval`` seconds;
 - send due acknowledgements every ``[ack] send_interval`` seconds (when [smtp] is set);
-- run each term's cutoff at its ``closes_at`` (and at start-up, one that was missed).
+- run each term's cutoff once its ``closes_at`` has passed (checked every minute; a failed
+  one is tried again; one missed by more than a week is left to `intake cutoff`).
 SIGTERM/SIGINT stop it cleanly: the message in hand is finished, nothing new is started.
 A daemon lock keeps a second `intake run` on the same store from starting; the poll and
 send locks keep it and cron jobs (`intake poll --once`, `intake acks send-due`) apart.
@@ -14,14 +15,12 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from intake.adapters.lock import LockBusy, exclusive
@@ -30,11 +29,15 @@ from intake.domain.model import TOKYO
 
 log = logging.getLogger("intake.daemon")
 
+# Cutoffs the daemon runs by itself; older missed ones wait for an operator.
+AUTO_CUTOFF_WITHIN = timedelta(days=7)
+
 
 class Daemon:
     def __init__(self, app: App) -> None:
         self.app = app
         self.stopping = threading.Event()
+        self._warned: set[int] = set()
         self.scheduler = BackgroundScheduler(
             timezone=TOKYO,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -63,7 +66,7 @@ class Daemon:
         if self.stopping.is_set():
             return
         try:
-            report = self.app.send_due_acks(datetime.now(UTC))
+            report = self.app.send_due_acks(datetime.now(UTC), should_stop=self.stopping.is_set)
         except LockBusy:
             return
         if report.sent or report.held or report.failed or report.retrying:
@@ -100,23 +103,44 @@ class Daemon:
             )
         else:
             log.warning("no [smtp] in the config: acknowledgements are not sent")
-        with self.app.uow() as uow:
-            for term in settings.terms:
-                if uow.repo.cutoff_for(term.id, term.closes_at) is not None:
-                    continue
-                run_at = max(term.closes_at, now)
-                self.scheduler.add_job(
-                    self._job(self.cutoff, term.id),
-                    DateTrigger(run_date=run_at),
-                    id=f"cutoff-{term.id}",
-                )
+        # Checked every minute rather than scheduled once: a cutoff that failed (mailbox down)
+        # is tried again, and a deadline passes even if the daemon was restarted around it.
+        self.scheduler.add_job(
+            self.due_cutoffs, IntervalTrigger(seconds=60), id="cutoffs", next_run_time=now
+        )
         self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
 
-    def _job(self, func: Callable[[int], None], arg: int) -> Callable[[], None]:
-        return lambda: func(arg)
+    def due_cutoffs(self) -> None:
+        now = datetime.now(UTC)
+        with self.app.uow() as uow:
+            due = [
+                t
+                for t in self.app.settings.terms
+                if t.closes_at <= now and uow.repo.cutoff_for(t.id, t.closes_at) is None
+            ]
+        for term in due:
+            if self.stopping.is_set():
+                return
+            if now - term.closes_at > AUTO_CUTOFF_WITHIN:
+                # A term that closed long before this daemon ran (e.g. a fresh install with
+                # last year's terms in its config) is left to an operator: `intake cutoff`.
+                if term.id not in self._warned:
+                    log.warning(
+                        "cutoff term %s: its deadline passed more than %s days ago; "
+                        "run `intake cutoff --term %s` if it is still wanted",
+                        term.id,
+                        AUTO_CUTOFF_WITHIN.days,
+                        term.id,
+                    )
+                    self._warned.add(term.id)
+                continue
+            try:
+                self.cutoff(term.id)
+            except LockBusy:
+                log.info("cutoff term %s: busy, trying again shortly", term.id)
 
     def _on_error(self, event: JobExecutionEvent) -> None:
-        # A job's failure is logged and the daemon carries on; the next run tries again.
+        # A job's failure is logged and the daemon carries on; its next run tries again.
         log.error("job %s failed: %s", event.job_id, event.exception)
 
     def _stop(self, signum: int, _frame: FrameType | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
@@ -15,18 +15,10 @@ from intake.domain.model import TOKYO
 from intake.entrypoints.common import EXIT_BUSY, EXIT_FAILURE, Context, operator_errors, pass_ctx
 from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
 from intake.services import acks as ack_service
+from intake.services.acks import ACK_LABELS
 from intake.services.audit import operator_name
 
-ACK_STATUSES = ["pending", "sent", "held", "failed", "cancelled"]
-ACK_LABELS = {
-    "pending": "送信待ち",
-    "claimed": "送信処理中",
-    "sending": "送信中",
-    "sent": "送信済み",
-    "held": "保留",
-    "failed": "送信失敗",
-    "cancelled": "取消",
-}
+ACK_STATUSES = ["pending", "claimed", "sending", "sent", "held", "failed", "cancelled"]
 
 
 class IsoDateTime(click.ParamType):  # type: ignore[type-arg]
@@ -180,7 +172,14 @@ def cutoff(ctx: Context, term_id: int, now: datetime | None) -> None:
     締切を延長した場合は、次の締切処理で新しい版の名簿を作ります。cron から呼べます。
     """
     app = ctx.app()
-    result = app.cutoff(term_id, _now(now))
+    if now is not None and now > datetime.now(UTC) + timedelta(minutes=1):
+        # A cutoff recorded "in advance" would stand in for the real deadline's.
+        raise click.UsageError("--now に未来の日時は指定できません。")
+    try:
+        result = app.cutoff(term_id, _now(now))
+    except LockBusy:
+        click.echo("別の締切処理が実行中のため、今回は何もしません。", err=True)
+        sys.exit(EXIT_FAILURE)
     term = result.term
     if result.status == "not_due":
         click.echo(
@@ -191,7 +190,7 @@ def cutoff(ctx: Context, term_id: int, now: datetime | None) -> None:
     if result.status == "already_done":
         click.echo(
             f"{term.name}（締切 {short_jst(term.closes_at)}）の締切処理は実行済みです"
-            f"（v{result.cutoff.version}、{short_jst(result.cutoff.ran_at)}）。"
+            f"（名簿 第{result.cutoff.version}版、{short_jst(result.cutoff.ran_at)}）。"
         )
     else:
         summary = result.cutoff.summary
@@ -226,17 +225,23 @@ def status(ctx: Context) -> None:
         due = [a for a in all_acks if a.status == "pending" and a.due_at <= now]
         held = [a for a in all_acks if a.status == "held"]
         failed = [a for a in all_acks if a.status == "failed"]
-        out.print(f"サーバーに印を付け終えていないメール: {pending_marks} 件")
+        in_flight = [a for a in all_acks if a.status in ("claimed", "sending")]
+        out.print(f"処理済みの印をまだ付けていないメール: {pending_marks} 件")
         out.print(f"未対応の不備: {len(uow.repo.rejections('open'))} 件")
         out.print(f"送信予定を過ぎた受付完了メール: {len(due)} 件")
         out.print(f"保留中の受付完了メール: {len(held)} 件" + ("（要確認）" if held else ""))
         out.print(
             f"送信に失敗した受付完了メール: {len(failed)} 件" + ("（要確認）" if failed else "")
         )
+        if in_flight:
+            out.print(
+                f"送信処理が途中のまま止まっている受付完了メール: {len(in_flight)} 件"
+                "（次の送信時に確認します）"
+            )
         for term in app.settings.terms:
             done = uow.repo.cutoff_for(term.id, term.closes_at)
             if done is not None:
-                state_text = f"締切処理済み（v{done.version}、{short_jst(done.ran_at)}）"
+                state_text = f"締切処理済み（名簿 第{done.version}版、{short_jst(done.ran_at)}）"
             elif term.closes_at <= now:
                 state_text = "締切を過ぎていますが締切処理はまだです"
             elif term.opens_at <= now:

@@ -31,6 +31,7 @@ RESOLUTION_LABELS = {
     "accepted": "担当者の判断で受付",
     "reprocessed": "再処理で受付",
     "supplemented": "追加書類で完備",
+    "resubmitted": "再提出された申込で受付",
 }
 
 

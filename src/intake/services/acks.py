@@ -88,7 +88,8 @@ def recover_interrupted(uow: UnitOfWork) -> list[Acknowledgement]:
             row.status = "held"
             row.note = (
                 f"{UNKNOWN_RESULT}: 送信中に処理が中断したため、届いたかどうか分かりません。"
-                "相手に届いていないことを確かめてから release、届いていれば confirm してください。"
+                f"届いていなければ `intake acks release {row.id}`、"
+                f"届いていれば `intake acks confirm {row.id}` を実行してください。"
             )
             held.append(row)
         for row in uow.repo.acknowledgements_in("claimed"):
@@ -103,7 +104,10 @@ def send_due(
     sender_factory: Callable[[], SmtpSender],
     *,
     now: datetime,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SendReport:
+    """Send what is due at ``now``; ``should_stop`` (a daemon being stopped) is asked between
+    messages, and what was not reached goes back to the queue."""
     report = SendReport(recovered_unknown=recover_interrupted(uow))
     with uow:
         claimed = list(uow.repo.due_acknowledgements(now))
@@ -117,6 +121,8 @@ def send_due(
     try:
         with sender_factory() as sender:
             for ack_id in claimed_ids:
+                if should_stop is not None and should_stop():
+                    break
                 _send_one(uow, settings, sender, ack_id, now, report)
     finally:
         # Whatever was claimed but not reached (a connection failure) goes back to the queue.
@@ -141,6 +147,11 @@ def _send_one(
         row = uow.repo.acknowledgement(ack_id)
         if row is None or row.status != "claimed":
             return
+        if row.application.status != "accepted":
+            row.status = "cancelled"  # superseded while it waited in the queue
+            row.note = f"申込 {row.application_id} が再提出で置き換えられたため取消"
+            uow.commit()
+            return
         local = row.to_address.split("@", 1)[0].lower()
         if local in _MACHINE_LOCALPARTS:
             row.status = "failed"
@@ -164,6 +175,8 @@ def _send_one(
         row.attempts += 1
         uow.commit()
         result = sender.send(data, sender=settings.smtp.from_address, recipient=row.to_address)
+        # Logged before it is committed: if the commit fails, the server's answer is not lost.
+        log.info("acknowledgement %s to %s: %s", row.id, row.to_address, result.outcome.value)
         if result.outcome is SendOutcome.SENT:
             row.status = "sent"
             row.sent_at = datetime.now(UTC)
@@ -177,7 +190,7 @@ def _send_one(
             row.status = "pending"
             delay = settings.ack.retry_base_seconds * 2 ** (row.attempts - 1)
             row.next_attempt_at = now + timedelta(seconds=delay)
-            row.note = f"再送予定（{row.attempts} 回目失敗）: {result.detail}"
+            row.note = f"{row.attempts} 回目の送信に失敗、再送予定: {result.detail}"
             report.retrying.append(row)
         else:
             row.status = "failed"
@@ -229,7 +242,7 @@ def hold(uow: UnitOfWork, ack_id: int, note: str | None, *, operator: str) -> Ac
     with uow:
         row = _get(uow, ack_id)
         if row.status not in ("pending", "failed"):
-            raise AckStateError(f"受付完了メール {ack_id} は「{row.status}」のため保留にできません")
+            raise AckStateError(f"受付完了メール {ack_id} は{_label(row)}のため保留にできません")
         row.status = "held"
         row.note = note or "担当者が保留"
         audit.record(uow, operator=operator, action="ack.hold", target=f"ack:{row.id}", note=note)
@@ -242,7 +255,7 @@ def release(uow: UnitOfWork, ack_id: int, note: str | None, *, operator: str) ->
     with uow:
         row = _get(uow, ack_id)
         if row.status not in ("held", "failed"):
-            raise AckStateError(f"受付完了メール {ack_id} は「{row.status}」のため再開できません")
+            raise AckStateError(f"受付完了メール {ack_id} は{_label(row)}のため再開できません")
         row.status = "pending"
         row.next_attempt_at = None
         previous = row.note
@@ -266,7 +279,7 @@ def confirm_sent(
     with uow:
         row = _get(uow, ack_id)
         if row.status != "held":
-            raise AckStateError(f"受付完了メール {ack_id} は保留中ではありません（{row.status}）")
+            raise AckStateError(f"受付完了メール {ack_id} は保留中ではありません（{_label(row)}）")
         row.status = "sent"
         row.sent_at = row.sent_at or datetime.now(UTC)
         previous = row.note
@@ -281,6 +294,21 @@ def confirm_sent(
         )
         uow.commit()
         return row
+
+
+ACK_LABELS = {
+    "pending": "送信待ち",
+    "claimed": "送信処理中",
+    "sending": "送信中",
+    "sent": "送信済み",
+    "held": "保留",
+    "failed": "送信失敗",
+    "cancelled": "取消",
+}
+
+
+def _label(row: Acknowledgement) -> str:
+    return f"「{ACK_LABELS.get(row.status, row.status)}」"
 
 
 def _get(uow: UnitOfWork, ack_id: int) -> Acknowledgement:

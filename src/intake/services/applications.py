@@ -182,9 +182,11 @@ def _create_application(
     warnings: list[str],
 ) -> Application:
     assert message.from_address is not None
-    applicant = uow.repo.applicant(name_key(name), message.from_address)
+    # Addresses differ only in case now and then; the applicant is the same person.
+    address_key = message.from_address.lower()
+    applicant = uow.repo.applicant(name_key(name), address_key)
     if applicant is None:
-        applicant = Applicant(name_key=name_key(name), name_romaji=name, email=message.from_address)
+        applicant = Applicant(name_key=name_key(name), name_romaji=name, email=address_key)
         uow.repo.add(applicant)
     eligibility = judge_eligibility(
         application,
@@ -235,9 +237,34 @@ def _create_application(
     schedule_acknowledgement(uow, settings, record)
     for document in documents:
         document.row.application_id = record.id
+    _close_superseded_submissions(uow, record, name, message, first)
     for source in {first.id: first, message.id: message}.values():
         source.application_id = record.id
     return record
+
+
+def _close_superseded_submissions(
+    uow: UnitOfWork, record: Application, name: str, message: Message, first: Message
+) -> None:
+    """A complete application makes the same applicant's earlier incomplete submissions in
+    that term moot: close them, so a late supplement cannot revive the older one."""
+    assert message.from_address is not None
+    key = name_key(name)
+    for rejection in uow.repo.open_rejections_from(message.from_address):
+        earlier = rejection.message
+        if earlier.id in (message.id, first.id) or earlier.applicant_name is None:
+            continue
+        if name_key(earlier.applicant_name) != key or record.term_id not in earlier.term_ids:
+            continue
+        if not {ReasonCode(r.code) for r in rejection.reasons} <= MISSING_CODES:
+            continue
+        if earlier.received_at > message.received_at:
+            continue
+        rejection.status = "resolved"
+        rejection.resolution = "resubmitted"
+        rejection.resolved_at = datetime.now(UTC)
+        rejection.resolved_by = "intake"
+        rejection.note = f"書類のそろった申込（申込 {record.id}）を受け付けたため"
 
 
 def _open_submission(
@@ -253,6 +280,8 @@ def _open_submission(
             continue  # a message reprocessed never completes itself
         if earlier.applicant_name is None or name_key(earlier.applicant_name) != key:
             continue
+        if not set(earlier.term_ids) & set(message.term_ids):
+            continue  # a supplement completes a submission of the same term only
         codes = {ReasonCode(r.code) for r in rejection.reasons}
         if not codes or not codes <= MISSING_CODES:
             continue
