@@ -1,19 +1,17 @@
-"""Excel rosters for the selection: one row per current application of a term."""
+"""Excel rosters for the selection: one row per application of a term.
+
+The columns are declared here once and used by the cutoff's roster and by
+`intake export applications` (which adds the application's status).
+"""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
-from intake.domain.model import TOKYO
+from intake.adapters.exports import Column, Format, write_table
 
 
 @dataclass(frozen=True)
@@ -36,6 +34,7 @@ class RosterRow:
     completed_at: datetime
     ack_status: str | None
     ack_sent_at: datetime | None
+    status: str = "accepted"  # accepted | superseded
 
 
 ELIGIBILITY_JA = {"eligible": "資格あり", "ineligible": "資格なし", "needs_review": "要確認"}
@@ -48,92 +47,67 @@ ACK_JA = {
     "failed": "送信失敗",
     "cancelled": "取消",
 }
+STATUS_JA = {"accepted": "受付", "superseded": "再提出により置換"}
 
-# (header, width, value) — one place for the columns, so headers and cells cannot drift.
-COLUMNS: tuple[tuple[str, int], ...] = (
-    ("申込番号", 10),
-    ("受付番号", 12),
-    ("氏名", 16),
-    ("氏名（ローマ字）", 20),
-    ("メールアドレス", 28),
-    ("所属機関名", 30),
-    ("相談窓口の名称", 30),
-    ("都道府県", 10),
-    ("窓口の運営主体", 24),
-    ("一元的相談窓口", 14),
-    ("年間相談件数", 12),
-    ("年間開設日数", 12),
-    ("現在の立場", 22),
-    ("受講資格", 10),
-    ("受信日時", 18),
-    ("書類完備日時", 18),
-    ("受付完了メール", 14),
-    ("送信日時", 18),
+
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("はい" if value else "いいえ")
+
+
+Cell = Callable[[RosterRow], object]
+STATUS_COLUMN = Column("状態", 16)
+
+# One place for the columns, so headers and cells cannot drift.
+_FIELDS: tuple[tuple[Column, Cell], ...] = (
+    (Column("申込番号", 10, "id"), lambda r: r.application_id),
+    (Column("受付番号", 12), lambda r: r.reference),
+    (Column("氏名", 16), lambda r: r.name_kanji),
+    (Column("氏名（ローマ字）", 20), lambda r: r.name_romaji),
+    (Column("メールアドレス", 28), lambda r: r.email),
+    (Column("所属機関名", 30), lambda r: r.org_name),
+    (Column("相談窓口の名称", 30), lambda r: r.window_name),
+    (Column("都道府県", 10), lambda r: r.prefecture),
+    (Column("窓口の運営主体", 24), lambda r: r.operator_type),
+    (Column("一元的相談窓口", 14), lambda r: _yes_no(r.is_one_stop_center)),
+    (Column("年間相談件数", 12, "number"), lambda r: r.annual_consultations),
+    (Column("年間開設日数", 12, "number"), lambda r: r.annual_open_days),
+    (Column("現在の立場", 22), lambda r: r.role),
+    (Column("受講資格", 10), lambda r: ELIGIBILITY_JA.get(r.eligibility, r.eligibility)),
+    (Column("受信日時", 18, "datetime"), lambda r: r.received_at),
+    (Column("書類完備日時", 18, "datetime"), lambda r: r.completed_at),
+    (STATUS_COLUMN, lambda r: STATUS_JA.get(r.status, r.status)),
+    (Column("受付完了メール", 14), lambda r: ACK_JA.get(r.ack_status or "", r.ack_status or "")),
+    (Column("送信日時", 18, "datetime"), lambda r: r.ack_sent_at),
 )
 
 
-def _local(instant: datetime | None) -> datetime | None:
-    # Excel has no time zones: write Tokyo wall-clock time, as the secretariat reads it.
-    return None if instant is None else instant.astimezone(TOKYO).replace(tzinfo=None)
+def _fields(with_status: bool) -> list[tuple[Column, Cell]]:
+    return [(c, f) for c, f in _FIELDS if with_status or c is not STATUS_COLUMN]
 
 
-def _cells(row: RosterRow) -> list[object]:
-    one_stop = (
-        None if row.is_one_stop_center is None else ("はい" if row.is_one_stop_center else "いいえ")
-    )
-    return [
-        row.application_id,
-        row.reference,
-        row.name_kanji,
-        row.name_romaji,
-        row.email,
-        row.org_name,
-        row.window_name,
-        row.prefecture,
-        row.operator_type,
-        one_stop,
-        row.annual_consultations,
-        row.annual_open_days,
-        row.role,
-        ELIGIBILITY_JA.get(row.eligibility, row.eligibility),
-        _local(row.received_at),
-        _local(row.completed_at),
-        ACK_JA.get(row.ack_status or "", row.ack_status or ""),
-        _local(row.ack_sent_at),
-    ]
+def roster_columns(*, with_status: bool = False) -> list[Column]:
+    """The roster's columns; the status column only where superseded rows can appear."""
+    return [column for column, _ in _fields(with_status)]
+
+
+def roster_cells(row: RosterRow, *, with_status: bool = False) -> list[object]:
+    return [cell(row) for _, cell in _fields(with_status)]
 
 
 def write_roster(path: Path, title: str, rows: Sequence[RosterRow]) -> Path:
-    """Write the roster atomically (temp file + rename), so a reader never sees half a file."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    header_fill = PatternFill("solid", fgColor="D9D9D9")
-    for index, (header, width) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index, value=header)
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(_cells(row), start=1):
-            cell = sheet.cell(row=r, column=c, value=value)
-            if isinstance(value, datetime):
-                cell.number_format = "yyyy/mm/dd hh:mm"
-            elif isinstance(value, date):
-                cell.number_format = "yyyy/mm/dd"
-            elif isinstance(value, int) and c in (11, 12):
-                cell.number_format = "#,##0"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(rows) + 1, 1)}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".roster-", suffix=".xlsx")
-    os.close(fd)
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the cutoff's roster (current applications) as .xlsx, atomically."""
+    write_roster_table(path, title, rows, "xlsx", with_status=False)
     return path
+
+
+def write_roster_table(
+    path: Path, title: str, rows: Iterable[RosterRow], fmt: Format, *, with_status: bool
+) -> int:
+    """Write roster rows in either format; return the number of rows written."""
+    return write_table(
+        path,
+        title,
+        roster_columns(with_status=with_status),
+        (roster_cells(r, with_status=with_status) for r in rows),
+        fmt,
+    )

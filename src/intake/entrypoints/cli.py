@@ -29,6 +29,8 @@ from intake.entrypoints.common import (
     pass_ctx,
 )
 from intake.entrypoints.operations import acks, cutoff, run, status
+from intake.entrypoints.ops_export import attachments_group, export_group, terms_group
+from intake.entrypoints.ops_notify import notify
 from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
 from intake.entrypoints.rejections import rejections
 from intake.services.ingest import Source, record_message
@@ -413,8 +415,12 @@ def demo(workdir: Path) -> None:
     run_demo(workdir)
 
 
+rejections.add_command(notify)
 main.add_command(rejections)
 main.add_command(acks)
+main.add_command(export_group)
+main.add_command(attachments_group)
+main.add_command(terms_group)
 main.add_command(cutoff)
 main.add_command(status)
 main.add_command(run)

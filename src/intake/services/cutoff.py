@@ -16,11 +16,13 @@ from datetime import UTC, datetime
 
 from intake.adapters.mailcompose import build_message, message_bytes, new_message_id, render
 from intake.adapters.orm import Application, TermCutoff
-from intake.adapters.roster import RosterRow, write_roster
+from intake.adapters.roster import write_roster
 from intake.adapters.smtp import SendOutcome, SmtpSender
 from intake.config import Settings
-from intake.domain.model import TOKYO, Term
-from intake.services.acks import reference_number
+from intake.domain.model import TOKYO, ReasonCode, Term
+from intake.domain.reasons import REASON_LABELS
+from intake.services.exports import roster_row
+from intake.services.poll import PollReport
 from intake.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,10 @@ log = logging.getLogger(__name__)
 
 class UnknownTerm(Exception):
     pass
+
+
+class CutoffIncomplete(Exception):
+    """The final sweep did not take everything in; nothing was recorded."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ def run_cutoff(
     *,
     term_id: int,
     now: datetime,
-    sweep: Callable[[], object],
+    sweep: Callable[[], PollReport],
     sender_factory: Callable[[], SmtpSender] | None,
 ) -> CutoffResult:
     term = term_by_id(settings, term_id)
@@ -65,13 +71,21 @@ def run_cutoff(
         previous = len(uow.repo.cutoffs(term.id))
 
     # Mail that reached the server before the deadline counts: take it in before closing.
-    sweep()
+    report = sweep()
+    if report.failed or report.mark_failures or report.interrupted:
+        # A roster without the mail that could not be recorded would be wrong, and the run
+        # would count as done: stop here; the next run tries again.
+        raise CutoffIncomplete(
+            "締切前の最後の取り込みが完了しなかったため、締切処理を中止しました"
+            f"（記録できなかったメール {len(report.failed)} 件）。"
+            "原因を確かめて再実行してください。"
+        )
 
     with uow:
         applications = [a for a in uow.repo.applications(term.id) if a.status == "accepted"]
         version = previous + 1
         path = settings.exports_dir / f"第{term.id}期_受講申込者一覧_v{version}.xlsx"
-        write_roster(path, f"{term.name}（v{version}）", [_roster_row(a) for a in applications])
+        write_roster(path, f"{term.name}（v{version}）", [roster_row(a) for a in applications])
         cutoff = TermCutoff(
             term_id=term.id,
             closes_at=term.closes_at,
@@ -86,41 +100,14 @@ def run_cutoff(
         return CutoffResult("done", term, cutoff, note)
 
 
-def _roster_row(application: Application) -> RosterRow:
-    form = application.form
-    acks = sorted(application.acknowledgements, key=lambda a: a.id)
-    latest = acks[-1] if acks else None
-    return RosterRow(
-        application_id=application.id,
-        reference=reference_number(application),
-        name_kanji=application.name_kanji,
-        name_romaji=application.name_romaji,
-        email=application.email,
-        org_name=form.get("org_name"),
-        window_name=form.get("window_name"),
-        prefecture=form.get("prefecture"),
-        operator_type=form.get("operator_type"),
-        is_one_stop_center=form.get("is_one_stop_center"),
-        annual_consultations=form.get("annual_consultations"),
-        annual_open_days=form.get("annual_open_days"),
-        role=form.get("role"),
-        eligibility=application.eligibility,
-        received_at=application.received_at,
-        completed_at=application.completed_at,
-        ack_status=latest.status if latest else None,
-        ack_sent_at=latest.sent_at if latest else None,
-    )
-
-
 def _summary(uow: UnitOfWork, term: Term, applications: list[Application]) -> dict[str, object]:
     eligibility = Counter(a.eligibility for a in applications)
     reasons: Counter[str] = Counter()
-    messages: dict[str, str] = {}
+
     for rejection in uow.repo.rejections("open"):
         if term.contains(rejection.message.received_at) or term.id in rejection.message.term_ids:
             for r in rejection.reasons:
                 reasons[r.code] += 1
-                messages.setdefault(r.code, r.message)
     return {
         "accepted": len(applications),
         "capacity": term.capacity,
@@ -129,7 +116,7 @@ def _summary(uow: UnitOfWork, term: Term, applications: list[Application]) -> di
             k: eligibility.get(k, 0) for k in ("eligible", "ineligible", "needs_review")
         },
         "rejections": [
-            {"code": code, "count": count, "message": messages[code]}
+            {"code": code, "count": count, "label": REASON_LABELS.get(ReasonCode(code), code)}
             for code, count in reasons.most_common()
         ],
     }
@@ -168,7 +155,7 @@ def _send_summary(
                     from_address=settings.smtp.from_address,
                     from_name=settings.smtp.from_name,
                     to=recipient,
-                    subject=f"【intake】{term.name} 締切集計（v{cutoff.version}）",
+                    subject=f"【intake】{term.name} 締切集計（第{cutoff.version}版）",
                     text_body=body,
                     html_body=None,
                     charset="utf-8",
