@@ -192,3 +192,35 @@ def test_ingest_eml_files_without_a_mailbox(desk: Desk, tmp_path: Path) -> None:
     late.write_bytes(demo_mails()[0].raw.replace(b"demo-1@", b"demo-late@"))
     out = desk.cli("ingest", "--received-at", "2025-07-02T09:00:00+09:00", str(late)).stdout
     assert "OUTSIDE_PERIOD" in out
+
+
+def test_late_certificate_does_not_revive_an_older_incomplete_submission(desk: Desk) -> None:
+    name = "YAMADA Taro"
+    send(
+        desk,
+        name,
+        [xlsx("受講申込書", name), xlsx("実務経験申告書", name)],
+        jst(2025, 4, 14),
+        n="1",
+    )
+    complete = [xlsx("受講申込書", name), xlsx("実務経験申告書", name), pdf("在職証明書", name)]
+    send(desk, name, complete, jst(2025, 4, 15), n="2")
+    desk.cli("poll", "--once")
+    # The complete application closed the earlier incomplete one.
+    assert desk.json("rejections", "list") == []
+    (closed,) = desk.json("rejections", "list", "--status", "resolved")
+    assert closed["resolution"] == "resubmitted"
+    send(desk, name, [pdf("在職証明書", name)], jst(2025, 4, 16), n="3")
+    desk.cli("poll", "--once")
+    (application,) = desk.json("applications", "list")
+    assert application["received_at"] == jst(2025, 4, 15).isoformat()
+
+
+def test_a_supplement_never_joins_mails_of_different_terms(desk: Desk) -> None:
+    name = "YAMADA Taro"
+    first = [xlsx("受講申込書", name), xlsx("実務経験申告書", name)]
+    send(desk, name, first, jst(2025, 4, 14), n="1")  # 第1期 only
+    send(desk, name, [pdf("在職証明書", name)], jst(2025, 6, 20), n="2")  # 第2期 only
+    desk.cli("poll", "--once")
+    assert desk.json("applications", "list") == []
+    assert [m["outcome"] for m in desk.json("messages", "list")] == ["rejected", "rejected"]

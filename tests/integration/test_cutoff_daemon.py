@@ -156,3 +156,24 @@ def test_daemon_takes_in_new_mail_and_stops_cleanly_on_sigterm(
     assert "intake run stopped" in log_text
     assert desk.password not in log_text
     assert json.loads(desk.cli("acks", "list", "--json").stdout)[0]["status"] == "sent"
+
+
+def test_cutoff_is_not_recorded_when_the_sweep_is_incomplete(
+    cutoff_desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intake.services import poll as poll_service
+
+    real = poll_service.record_message
+
+    def disk_full(*args: object, **kwargs: object) -> object:
+        if kwargs["source"].uid == 2:  # type: ignore[attr-defined]
+            raise OSError("disk full")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(poll_service, "record_message", disk_full)
+    now = jst(2025, 7, 1, 17, 5).isoformat()
+    result = cutoff_desk.cli("cutoff", "--term", "2", "--now", now, expect=1)
+    assert "締切処理を中止" in result.stderr
+    assert not (cutoff_desk.root / "exports").exists()
+    monkeypatch.setattr(poll_service, "record_message", real)
+    assert "締め切りました" in cutoff_desk.cli("cutoff", "--term", "2", "--now", now).stdout

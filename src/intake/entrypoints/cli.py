@@ -53,8 +53,8 @@ from intake.services.review import NotFound
 def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
     """外国人支援コーディネーター養成研修の受講申込メールを受け付ける intake のコマンド。
 
-    メールボックスから申込メールを取り込み、件名・添付ファイル名・募集期間の規則で判定し、
-    不備のあるものを不備ログに記録します。
+    メールボックスから申込メールを取り込み、件名・添付ファイル名・募集期間・様式の内容で判定して、
+    申込または不備ログに記録します。約 1 週間後の受付完了メール、締切処理、不備への対応も行います。
     """
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
@@ -405,7 +405,7 @@ def ingest(ctx: Context, files: tuple[Path, ...], received_at: datetime | None) 
     help="デモの設定とデータ（SQLite）を置くフォルダー。",
 )
 def demo(workdir: Path) -> None:
-    """検証用の IMAP サーバーに見本の申込メールを届け、取り込みから不備ログまでを実演する。
+    """見本の申込メールで、取り込みから不備ログ・受付完了メールまでを実演する。
 
     メールボックスがなくても、本物の取り込み処理（IMAP・判定・SQLite への保存）を確かめられます。
     Dovecot（dovecot-imapd）が必要です。
