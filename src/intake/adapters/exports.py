@@ -11,9 +11,7 @@ half a file.
 from __future__ import annotations
 
 import csv
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from intake.adapters.filestore import atomic_target
 from intake.domain.model import TOKYO
 
 Format = Literal["xlsx", "csv"]
@@ -66,7 +65,7 @@ def write_table(
     fmt: Format,
 ) -> int:
     """Write one table (a header row, then ``rows``) atomically; return the number of rows."""
-    with _atomic(path) as tmp:
+    with _atomic_in_folder(path) as tmp:
         if fmt == "csv":
             return _write_csv(tmp, columns, rows)
         return _write_xlsx(tmp, title, columns, rows)
@@ -177,25 +176,7 @@ def _check_width(row: Sequence[object], columns: Sequence[Column]) -> None:
 
 
 @contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """A temporary file next to ``path``, renamed over it when the block succeeds."""
+def _atomic_in_folder(path: Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=path.suffix)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_target(path) as tmp:
         yield tmp
-        _fsync(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync(path.parent)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

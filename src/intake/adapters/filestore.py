@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,18 +37,7 @@ class FileStore:
             _fsync_dir(target.parent)
             return StoredFile(digest, len(data), relpath)
         self._make_dirs(target.parent)
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        _fsync_dir(target.parent)
+        write_atomically(target, data)
         return StoredFile(digest, len(data), relpath)
 
     def _make_dirs(self, directory: Path) -> None:
@@ -64,6 +55,29 @@ class FileStore:
 
     def read(self, relpath: str) -> bytes:
         return self.path(relpath).read_bytes()
+
+
+@contextmanager
+def atomic_target(path: Path, *, mode: int = 0o600) -> Iterator[Path]:
+    """A temporary file beside ``path`` to write; on success it is synced and renamed over
+    ``path`` (a file or a symlink itself, never through a link), and the folder synced."""
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    os.fchmod(fd, mode)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        _fsync_file(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def write_atomically(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    with atomic_target(path, mode=mode) as tmp:
+        tmp.write_bytes(data)
 
 
 def _fsync_file(path: Path) -> None:

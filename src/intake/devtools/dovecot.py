@@ -26,6 +26,8 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
+from intake.devtools.certs import make_certificate
+
 HOST = "127.0.0.1"
 # Mail processes refuse to run as root, so mailboxes belong to this uid/gid (no system user needed).
 MAIL_UID = 5000
@@ -180,24 +182,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _make_certificate(ssl_dir: Path) -> tuple[Path, Path]:
-    cert, key = ssl_dir / "cert.pem", ssl_dir / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-            "-keyout", str(key), "-out", str(cert), "-days", "2",
-            "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    # The master reads the key as root before dropping privileges, so 0600 is enough.
-    key.chmod(0o600)
-    cert.chmod(0o644)
-    return cert, key
-
-
 def _oauth2_config(introspection_url: str) -> str:
     # No tokeninfo_url: with only an introspection URL every token is POSTed there ("token=..."),
     # and the answer must carry active=true and username equal to the login's user name.
@@ -331,7 +315,7 @@ def _prepare(base: Path) -> tuple[Path, Path]:
     mail.mkdir(mode=0o755, exist_ok=True)
     os.chown(mail, MAIL_UID, MAIL_GID)
     (base / "users").mkdir(mode=0o755, exist_ok=True)  # read by the auth process
-    return _make_certificate(base / "ssl")
+    return make_certificate(base / "ssl")
 
 
 def _launch(

@@ -19,7 +19,6 @@ import json
 import secrets
 import socket
 import ssl
-import subprocess
 import tempfile
 import threading
 import time
@@ -33,6 +32,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from intake.devtools.certs import make_certificate
+
 HOST = "127.0.0.1"
 SERVER_NAME = "smtp.intake.test"
 # How long a stalled DATA waits before answering (the client gives up first).
@@ -44,27 +45,6 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes  # as the client meant it: dot-unstuffed, CRLF line endings
-
-
-def make_certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1/localhost: (cert.pem, key.pem) in ``folder``.
-
-    The certificate is its own CA: give cert.pem to a client as ``ca_file``.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-            "-keyout", str(key), "-out", str(cert), "-days", "2",
-            "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    key.chmod(0o600)
-    return cert, key
 
 
 class _State:

@@ -12,12 +12,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from intake.adapters.filestore import FileStore
+from intake.adapters.filestore import FileStore, write_atomically
 from intake.adapters.mailparse import safe_basename
 from intake.adapters.orm import Attachment
 from intake.services import audit
@@ -131,7 +130,7 @@ def copy_attachments(
         written: list[WrittenFile] = []
         for attachment, target, data in zip(attachments, targets, contents, strict=True):
             replaced = os.path.lexists(target)
-            _write_atomic(target, data)
+            write_atomically(target, data)
             written.append(
                 WrittenFile(attachment.id, attachment.filename, target, len(data), replaced)
             )
@@ -172,17 +171,3 @@ def _read_verified(store: FileStore, attachment: Attachment) -> bytes:
             "（保存領域のファイルが変更されています）"
         )
     return data
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".intake-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # Replaces a file or a symlink itself; never writes through a link.
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
