@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import secrets
 import shutil
@@ -69,7 +70,8 @@ def messages(count: int, attachment_mb: float) -> list[bytes]:
     out = []
     for n in range(count):
         raw = samples[n % len(samples)]
-        out.append(raw.replace(b"@example.jp>", f".{n}@bench.example.jp>".encode(), 1))
+        # A new Message-ID makes each copy a new message (not a duplicate of the sample).
+        out.append(re.sub(rb"(?im)^(Message-ID:\s*<)", f"\\g<1>bench{n}.".encode(), raw, count=1))
     return out
 
 
