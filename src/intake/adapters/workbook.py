@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import warnings
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import cast
 
 import openpyxl
 from openpyxl import Workbook
+from openpyxl.worksheet.merge import MergedCellRange
 
 from intake.domain.model import ReasonCode
 
@@ -160,11 +164,27 @@ def check_archive(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
             raise _unreadable("ファイルが壊れています（ZIP の中身を展開できません）") from None
 
 
+_MERGE_STYLING = threading.Lock()
+
+
+@contextmanager
+def _merged_cells_unstyled() -> Iterator[None]:
+    """Skip copying borders onto merged cells while loading: values are all we read, and the
+    copying was two fifths of the time it took to take in an application (measured)."""
+    with _MERGE_STYLING:
+        original = MergedCellRange.format
+        MergedCellRange.format = lambda self: None
+        try:
+            yield
+        finally:
+            MergedCellRange.format = original
+
+
 def open_workbook(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Workbook:
     """The workbook with cached formula values (``data_only``), or a WorkbookError."""
     check_archive(data, limits)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _merged_cells_unstyled():
             # Unsupported extensions, data validation oddities …: not the operator's business.
             warnings.simplefilter("ignore")
             return cast(Workbook, openpyxl.load_workbook(io.BytesIO(data), data_only=True))
