@@ -152,3 +152,61 @@ def test_resolve_is_audited(desk: Desk) -> None:
         "rejections", "resolve", str(rejection["id"]), "--note", "辞退の連絡", "--operator", "原"
     )
     assert audit(desk) == [("rejection.resolve", "原", "辞退の連絡")]
+
+
+def test_reprocessing_a_processing_error_row_makes_a_full_application(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from intake.services import poll as poll_service
+
+    mail = demo_mails()[0]
+    desk.append(mail.raw, mail.received_at)
+    real = poll_service.record_message
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise ValueError("a bug met this message")
+
+    monkeypatch.setattr(poll_service, "record_message", broken)
+    desk.cli("poll", "--once")
+    monkeypatch.setattr(poll_service, "record_message", real)
+    (rejection,) = desk.json("rejections", "list")
+    assert [r["code"] for r in rejection["reasons"]] == ["PROCESSING_ERROR"]
+
+    desk.cli("rejections", "reprocess", str(rejection["id"]))
+    (message,) = desk.json("messages", "list")
+    assert message["outcome"] == "accepted"
+    assert message["subject"] == "受講申込_YAMADA Taro"
+    assert len(message["attachments"]) == 3
+    (application,) = desk.json("applications", "list")
+    assert application["name_romaji"] == "YAMADA Taro"
+    assert len(desk.json("acks", "list")) == 1
+
+
+def test_accepting_an_older_mail_never_displaces_a_newer_application(desk: Desk) -> None:
+    name = "YAMADA Taro"
+    old = build_mail(
+        subject=f"受講申込_{name}",
+        message_id="old@example.jp",
+        date=jst(2025, 4, 10),
+        from_addr="taro@example.jp",
+        attachments=[xlsx("受講申込書", name)],
+    )
+    desk.append(old, jst(2025, 4, 10))
+    new = build_mail(
+        subject=f"受講申込_{name}",
+        message_id="new@example.jp",
+        date=jst(2025, 4, 12),
+        from_addr="taro@example.jp",
+        attachments=[
+            xlsx("受講申込書", name),
+            xlsx("実務経験申告書", name),
+            pdf("在職証明書", name),
+        ],
+    )
+    desk.append(new, jst(2025, 4, 12))
+    desk.cli("poll", "--once")
+    (current,) = desk.json("applications", "list")
+    closed = desk.json("rejections", "list", "--status", "all")
+    result = desk.cli("rejections", "accept", str(closed[0]["id"]), "--note", "x", expect=1)
+    assert "対応済み" in result.stderr or "より新しい申込" in result.stderr
+    assert desk.json("applications", "list") == [current]

@@ -18,6 +18,7 @@ from intake.entrypoints.operations import IsoDateTime
 from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
 from intake.services.audit import operator_name
 from intake.services.review import (
+    AlreadyResolved,
     NotFound,
     ReviewError,
     accept,
@@ -289,6 +290,10 @@ def rejections_reprocess(
     for target in targets:
         try:
             result = reprocess(app.uow(), app.store, app.settings, target, operator=who, note=note)
+        except AlreadyResolved as exc:
+            # Closed by an earlier one of this batch (a supplement completed it): not a failure.
+            click.echo(f"不備記録 {target}: {exc}（対象外）")
+            continue
         except ReviewError as exc:
             click.echo(f"不備記録 {target}: {exc}", err=True)
             failures += 1

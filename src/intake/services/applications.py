@@ -230,11 +230,17 @@ def _create_application(
     )
     uow.repo.add(record)
     uow.session.flush()
-    for earlier in uow.repo.current_applications(applicant.id, term.id):
-        if earlier.id != record.id:
+    current = [a for a in uow.repo.current_applications(applicant.id, term.id) if a.id != record.id]
+    newer = [a for a in current if a.received_at > record.received_at]
+    if newer:
+        # A submission begun earlier but completed later never replaces a newer application.
+        record.status = "superseded"
+        record.superseded_by_id = max(newer, key=lambda a: a.received_at).id
+    else:
+        for earlier in current:
             earlier.status = "superseded"
             earlier.superseded_by_id = record.id
-    schedule_acknowledgement(uow, settings, record)
+        schedule_acknowledgement(uow, settings, record)
     for document in documents:
         document.row.application_id = record.id
     _close_superseded_submissions(uow, record, name, message, first)
@@ -354,6 +360,7 @@ def force_application(
     *,
     name: str,
     term: Term,
+    original_reasons: Sequence[str] = (),
 ) -> Application:
     """Operator override: record the message as an application despite its reasons.
 
@@ -365,8 +372,12 @@ def force_application(
         for row, payload in zip(message.attachments, payloads, strict=True)
         if row.doc_type
     ]
-    application, experience, reasons, warnings = _read_forms(documents)
-    warnings = [f"担当者の判断で受付（元の不備: {r.code.value}）" for r in reasons] + warnings
+    application, experience, form_reasons, warnings = _read_forms(documents)
+    warnings = [
+        f"担当者の判断で受付（元の不備: {'、'.join(original_reasons) or 'なし'}）",
+        *(f"様式の読み取り: {r.message}" for r in form_reasons),
+        *warnings,
+    ]
     form = application or ApplicationForm(form_id="(unreadable)", term=term.id, name_romaji=name)
     record = _create_application(
         uow,
@@ -380,6 +391,8 @@ def force_application(
         documents=documents,
         warnings=warnings,
     )
+    for row in message.attachments:
+        row.application_id = record.id  # every file the applicant sent, named right or not
     if application is None:
         record.eligibility = "needs_review"
         record.eligibility_explanation = (

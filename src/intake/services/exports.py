@@ -24,6 +24,7 @@ RESOLUTION_JA = {
     "accepted": "担当者の判断で受付",
     "reprocessed": "再処理で受付",
     "supplemented": "追加書類で完備",
+    "resubmitted": "再提出された申込で受付",
 }
 
 REJECTION_COLUMNS: tuple[Column, ...] = (

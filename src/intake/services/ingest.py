@@ -104,22 +104,7 @@ def record_message(
             server_state="pending" if source.uid is not None else "none",
         )
         if decision.outcome is not Outcome.DUPLICATE:
-            for position, part in enumerate(parsed.attachments):
-                saved = store.put(part.payload, kind="attachments")
-                doc_type = (
-                    decision.doc_types[position] if position < len(decision.doc_types) else None
-                )
-                message.attachments.append(
-                    Attachment(
-                        position=position,
-                        filename=clean_text(part.filename) if part.filename else None,
-                        content_type=clean_text(part.content_type, 255),
-                        doc_type=doc_type.value if doc_type else None,
-                        size=saved.size,
-                        sha256=saved.sha256,
-                        stored_path=saved.relpath,
-                    )
-                )
+            message.attachments = attachment_rows(store, parsed, decision)
         uow.repo.add(message)
         outcome, reasons = decision.outcome, list(decision.reasons)
         if outcome in (Outcome.ACCEPTED, Outcome.REJECTED):
@@ -163,6 +148,47 @@ def body_sha256(raw: bytes) -> str:
     """sha256 of everything after the header block (trace headers differ per delivery)."""
     end = _HEADER_END.search(raw)
     return hashlib.sha256(raw[end.end() :] if end else raw).hexdigest()
+
+
+def attachment_rows(store: FileStore, parsed: ParsedMail, decision: Decision) -> list[Attachment]:
+    """The message's attachments, stored by content, with the document type the rules gave."""
+    rows = []
+    for position, part in enumerate(parsed.attachments):
+        saved = store.put(part.payload, kind="attachments")
+        doc_type = decision.doc_types[position] if position < len(decision.doc_types) else None
+        rows.append(
+            Attachment(
+                position=position,
+                filename=clean_text(part.filename) if part.filename else None,
+                content_type=clean_text(part.content_type, 255),
+                doc_type=doc_type.value if doc_type else None,
+                size=saved.size,
+                sha256=saved.sha256,
+                stored_path=saved.relpath,
+            )
+        )
+    return rows
+
+
+def refresh_from_parsed(
+    message: Message, store: FileStore, parsed: ParsedMail, decision: Decision
+) -> None:
+    """Bring a recorded message up to date with a new reading of its raw bytes (reprocess):
+    header fields, the applicant's name, candidate terms and attachment rows. A message once
+    recorded minimally, or judged under another size limit, gets its attachments here."""
+    message.subject = clean_text(parsed.subject)
+    message.from_address = clean_text(parsed.from_address, 320) if parsed.from_address else None
+    message.from_display = clean_text(parsed.from_display)
+    message.message_id = message.message_id or clean_message_id(parsed.message_id)
+    message.applicant_name = (
+        clean_text(decision.applicant_name, 255) if decision.applicant_name else None
+    )
+    message.term_ids = list(decision.term_ids)
+    if len(message.attachments) == len(parsed.attachments):
+        for row, doc_type in zip(message.attachments, decision.doc_types, strict=False):
+            row.doc_type = doc_type.value if doc_type else None
+    else:
+        message.attachments = attachment_rows(store, parsed, decision)
 
 
 def record_unprocessable(

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from intake.adapters.filestore import FileStore
-from intake.adapters.orm import Rejection, RejectionReason
+from intake.adapters.orm import Message, Rejection, RejectionReason
 from intake.config import Settings
 from intake.domain.model import Outcome, Term, open_terms
-from intake.domain.text import clean_text
+from intake.domain.text import clean_text, name_key
 from intake.services import audit
 from intake.services.applications import force_application, judge_application
-from intake.services.ingest import decide_message, parse_stored
+from intake.services.ingest import decide_message, parse_stored, refresh_from_parsed
 from intake.services.unit_of_work import UnitOfWork
 
 
@@ -52,13 +52,37 @@ def _resolve(rejection: Rejection, resolution: str, operator: str, note: str | N
     rejection.note = note
 
 
+class AlreadyResolved(ReviewError):
+    """Nothing to do: the rejection was closed (perhaps by another action in the same batch)."""
+
+
 def _get_open(uow: UnitOfWork, rejection_id: int) -> Rejection:
     rejection = uow.repo.rejection(rejection_id)
     if rejection is None:
         raise NotFound(f"不備記録 {rejection_id} は存在しません")
     if rejection.status != "open":
-        raise ReviewError(f"不備記録 {rejection_id} はすでに対応済みです（{rejection.resolution}）")
+        raise AlreadyResolved(
+            f"不備記録 {rejection_id} はすでに対応済みです（{rejection.resolution}）"
+        )
     return rejection
+
+
+def _refuse_if_newer_application(uow: UnitOfWork, message: Message) -> None:
+    """An operator action on an older mail must not displace the applicant's newer application."""
+    if message.from_address is None or message.applicant_name is None:
+        return
+    key = name_key(message.applicant_name)
+    for application in uow.repo.applications():
+        if (
+            application.status == "accepted"
+            and application.applicant.name_key == key
+            and application.applicant.email == message.from_address.lower()
+            and application.received_at > message.received_at
+        ):
+            raise ReviewError(
+                f"この申込者には、より新しい申込（申込 {application.id}）がすでにあります。"
+                "古いメールを受け付けると置き換わってしまうため、何もしていません"
+            )
 
 
 @dataclass(frozen=True)
@@ -90,8 +114,9 @@ def reprocess(
         old = [(r.code, r.message) for r in rejection.reasons]
         parsed = parse_stored(store, settings, message.raw_path, message.size)
         decision = decide_message(parsed, settings, message.received_at, message.size)
-        for row, doc_type in zip(message.attachments, decision.doc_types, strict=False):
-            row.doc_type = doc_type.value if doc_type else None
+        refresh_from_parsed(message, store, parsed, decision)
+        uow.session.flush()
+        _refuse_if_newer_application(uow, message)
         outcome, reasons, application_id = decision.outcome, list(decision.reasons), None
         if outcome in (Outcome.ACCEPTED, Outcome.REJECTED):
             judged = judge_application(
@@ -99,6 +124,8 @@ def reprocess(
             )
             outcome, reasons = judged.outcome, judged.reasons
             application_id = judged.application.id if judged.application else None
+        if outcome is Outcome.ACCEPTED and application_id is None:
+            raise ReviewError("判定は通りましたが申込を作れませんでした。内容を確認してください")
         if outcome is Outcome.REJECTED:
             rejection.reasons = [
                 RejectionReason(position=i, code=r.code.value, message=clean_text(r.message))
@@ -150,7 +177,12 @@ def accept(
         if message.from_address is None:
             raise ReviewError("差出人のアドレスが分からないため、申込として受け付けられません")
         term = _term_for(settings, message.received_at, message.term_ids, term_id)
+        _refuse_if_newer_application(uow, message)
         parsed = parse_stored(store, settings, message.raw_path, message.size)
+        if len(parsed.attachments) != len(message.attachments):
+            decision = decide_message(parsed, settings, message.received_at, message.size)
+            refresh_from_parsed(message, store, parsed, decision)
+            uow.session.flush()
         name = message.applicant_name or message.from_address
         application = force_application(
             uow,
@@ -159,6 +191,7 @@ def accept(
             [a.payload for a in parsed.attachments],
             name=name,
             term=term,
+            original_reasons=[r.code for r in rejection.reasons],
         )
         message.outcome = Outcome.ACCEPTED.value
         _resolve(rejection, "accepted", operator, note)
