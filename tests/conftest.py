@@ -6,7 +6,6 @@ import itertools
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from intake.config import ImapConfig, SmtpConfig
-from intake.devtools.dovecot import DovecotInstance, dovecot_unavailable_reason, start_dovecot
+from intake.devtools.dovecot import DovecotInstance
 from intake.devtools.smtpserver import SmtpTestServer, make_certificate
+
+from support import private_dovecot
 
 # ---------------------------------------------------------------------------------------------
 # Dovecot: one private IMAP server per test session, a fresh mailbox user per test.
@@ -27,23 +28,8 @@ _user_numbers = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[DovecotInstance]:
-    reason = dovecot_unavailable_reason()
-    if reason is not None:
-        message = f"private Dovecot unavailable: {reason}"
-        # CI must not go green by silently skipping every IMAP test.
-        if os.environ.get("INTAKE_REQUIRE_DOVECOT") == "1":
-            pytest.fail(f"{message} (INTAKE_REQUIRE_DOVECOT=1)", pytrace=False)
-        pytest.skip(message)
-    # Not tmp_path_factory: its folders are 0700, and Dovecot's dovecot/dovenull users must
-    # traverse the base folder.
-    base = Path(tempfile.mkdtemp(prefix="intake-dovecot-", dir="/tmp"))
-    base.chmod(0o755)
-    instance = start_dovecot(base)
-    try:
+    with private_dovecot() as instance:
         yield instance
-    finally:
-        instance.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

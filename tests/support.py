@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from intake.config import Settings, load_settings
-from intake.devtools.dovecot import DovecotInstance
+from intake.devtools.dovecot import DovecotInstance, dovecot_unavailable_reason, start_dovecot
 from intake.entrypoints.cli import main
 
 CONFIG = """\
@@ -132,3 +137,25 @@ class Desk:
 
     def dovecot_folder(self, folder: str) -> str:
         return folder.replace("/", ".")
+
+
+@contextmanager
+def private_dovecot(**options: Any) -> Iterator[DovecotInstance]:
+    """A private Dovecot for a fixture: skipped where Dovecot is missing, except that CI
+    (INTAKE_REQUIRE_DOVECOT=1) fails instead of going green on skipped IMAP tests."""
+    reason = dovecot_unavailable_reason()
+    if reason is not None:
+        message = f"private Dovecot unavailable: {reason}"
+        if os.environ.get("INTAKE_REQUIRE_DOVECOT") == "1":
+            pytest.fail(f"{message} (INTAKE_REQUIRE_DOVECOT=1)", pytrace=False)
+        pytest.skip(message)
+    # Not pytest's tmp folders: they are 0700, and Dovecot's dovecot/dovenull users must
+    # traverse the base folder.
+    base = Path(tempfile.mkdtemp(prefix="intake-dovecot-", dir="/tmp"))
+    base.chmod(0o755)
+    instance = start_dovecot(base, **options)
+    try:
+        yield instance
+    finally:
+        instance.stop()
+        shutil.rmtree(base, ignore_errors=True)

@@ -6,12 +6,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import secrets
 import shlex
-import shutil
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +21,9 @@ import pytest
 
 from intake.adapters.imap import ImapLoginError, ImapMailbox
 from intake.config import ImapConfig
-from intake.devtools.dovecot import DovecotInstance, dovecot_unavailable_reason, start_dovecot
+from intake.devtools.dovecot import DovecotInstance
+
+from support import private_dovecot
 
 pytestmark = pytest.mark.dovecot
 
@@ -100,20 +99,8 @@ def introspection() -> Iterator[Introspection]:
 @pytest.fixture(scope="module")
 def oauth_dovecot(introspection: Introspection) -> Iterator[DovecotInstance]:
     """A private Dovecot of its own (the session ``dovecot`` stays password-only)."""
-    reason = dovecot_unavailable_reason()
-    if reason is not None:
-        message = f"private Dovecot unavailable: {reason}"
-        if os.environ.get("INTAKE_REQUIRE_DOVECOT") == "1":
-            pytest.fail(f"{message} (INTAKE_REQUIRE_DOVECOT=1)", pytrace=False)
-        pytest.skip(message)
-    base = Path(tempfile.mkdtemp(prefix="intake-dovecot-oauth-", dir="/tmp"))
-    base.chmod(0o755)
-    instance = start_dovecot(base, oauth2_introspection_url=introspection.url)
-    try:
+    with private_dovecot(oauth2_introspection_url=introspection.url) as instance:
         yield instance
-    finally:
-        instance.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
