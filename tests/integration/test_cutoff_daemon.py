@@ -177,3 +177,59 @@ def test_cutoff_is_not_recorded_when_the_sweep_is_incomplete(
     assert not (cutoff_desk.root / "exports").exists()
     monkeypatch.setattr(poll_service, "record_message", real)
     assert "締め切りました" in cutoff_desk.cli("cutoff", "--term", "2", "--now", now).stdout
+
+
+def test_daemon_takes_in_an_extended_deadline_without_a_restart(
+    make_desk: Callable[..., Desk], smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
+    from intake.devtools.demo import pdf, xlsx
+    from intake.devtools.samplemail import build_mail
+
+    def late(n: int, day: int) -> bytes:
+        name = "TANAKA Ken"
+        return build_mail(
+            subject=f"受講申込_{name}",
+            message_id=f"late-{n}@example.jp",
+            date=jst(2025, 7, day),
+            from_addr=f"late{n}@example.jp",
+            attachments=[
+                xlsx("受講申込書", name, "受講申込書_NGUYEN Thi Lan.xlsx"),
+                xlsx("実務経験申告書", name, "実務経験申告書_NGUYEN Thi Lan.xlsx"),
+                pdf("在職証明書", name),
+            ],
+        )
+
+    desk = make_desk(smtp_port=smtp_server.port, imap_extra="poll_interval = 1")
+    env = {**os.environ, "INTAKE_TEST_IMAP_PASSWORD": desk.password}
+    log_path = tmp_path / "daemon.log"
+    with log_path.open("wb") as log:
+        daemon = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("intake")),
+                "--config",
+                str(desk.config_path),
+                "run",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        desk.append(late(1, 3), jst(2025, 7, 3, 10))
+        assert _wait_for(lambda: len(desk.json("messages", "list")) == 1)
+        assert desk.json("messages", "list")[0]["outcome"] == "rejected"
+        text = desk.config_path.read_text(encoding="utf-8")
+        desk.config_path.write_text(
+            text.replace("2025-07-01T17:00:00+09:00", "2025-07-08T17:00:00+09:00"), "utf-8"
+        )
+        daemon.send_signal(signal.SIGHUP)
+        assert _wait_for(lambda: "config reloaded" in log_path.read_text(encoding="utf-8"))
+        desk.append(late(2, 4), jst(2025, 7, 4, 10))
+        assert _wait_for(lambda: len(desk.json("messages", "list")) == 2)
+        assert desk.json("messages", "list")[1]["outcome"] == "accepted"
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()

@@ -6,6 +6,8 @@ Jobs (APScheduler 3, one worker each, never overlapping, missed runs coalesced):
 - run each term's cutoff once its ``closes_at`` has passed (checked every minute; a failed
   one is tried again; one missed by more than a week is left to `intake cutoff`).
 SIGTERM/SIGINT stop it cleanly: the message in hand is finished, nothing new is started.
+An edited config is taken in within seconds (or at once on SIGHUP), so extending a deadline
+needs no restart.
 A daemon lock keeps a second `intake run` on the same store from starting; the poll and
 send locks keep it and cron jobs (`intake poll --once`, `intake acks send-due`) apart.
 """
@@ -17,6 +19,7 @@ import signal
 import threading
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import FrameType
 
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
@@ -25,6 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from intake.adapters.lock import LockBusy, exclusive
 from intake.bootstrap import App
+from intake.config import ConfigError, load_settings
 from intake.domain.model import TOKYO
 
 log = logging.getLogger("intake.daemon")
@@ -34,8 +38,10 @@ AUTO_CUTOFF_WITHIN = timedelta(days=7)
 
 
 class Daemon:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, config_path: Path | None = None) -> None:
         self.app = app
+        self.config_path = config_path
+        self._config_mtime = config_path.stat().st_mtime if config_path else None
         self.stopping = threading.Event()
         self._warned: set[int] = set()
         self.scheduler = BackgroundScheduler(
@@ -108,6 +114,7 @@ class Daemon:
         self.scheduler.add_job(
             self.due_cutoffs, IntervalTrigger(seconds=60), id="cutoffs", next_run_time=now
         )
+        self.scheduler.add_job(self.reload_config, IntervalTrigger(seconds=5), id="config")
         self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
 
     def due_cutoffs(self) -> None:
@@ -139,9 +146,46 @@ class Daemon:
             except LockBusy:
                 log.info("cutoff term %s: busy, trying again shortly", term.id)
 
+    def reload_config(self, *, force: bool = False) -> bool:
+        """Take in an edited config (an extended deadline, a new term) without a restart.
+
+        Checked every few seconds and on SIGHUP. An invalid file is logged and ignored; a
+        change of database or store needs a restart and is refused.
+        """
+        if self.config_path is None:
+            return False
+        try:
+            mtime = self.config_path.stat().st_mtime
+        except OSError as exc:
+            log.error("config %s: %s", self.config_path, exc)
+            return False
+        if not force and mtime == self._config_mtime:
+            return False
+        self._config_mtime = mtime
+        try:
+            settings = load_settings(self.config_path)
+        except ConfigError as exc:
+            log.error("config not reloaded (the old one stays in force): %s", exc)
+            return False
+        old = self.app.settings
+        if (settings.database_url, settings.storage_dir) != (old.database_url, old.storage_dir):
+            log.error("config not reloaded: [database] or [storage] changed; restart intake run")
+            return False
+        self.app.settings = settings
+        if settings.imap.poll_interval != old.imap.poll_interval:
+            self.scheduler.reschedule_job(
+                "poll", trigger=IntervalTrigger(seconds=settings.imap.poll_interval)
+            )
+        self._warned.clear()
+        log.info("config reloaded from %s", self.config_path)
+        return True
+
     def _on_error(self, event: JobExecutionEvent) -> None:
         # A job's failure is logged and the daemon carries on; its next run tries again.
         log.error("job %s failed: %s", event.job_id, event.exception)
+
+    def _reload(self, _signum: int, _frame: FrameType | None) -> None:
+        self.reload_config(force=True)
 
     def _stop(self, signum: int, _frame: FrameType | None) -> None:
         log.info("signal %s: stopping after the work in hand", signal.Signals(signum).name)
@@ -153,6 +197,7 @@ class Daemon:
             if install_signals:
                 signal.signal(signal.SIGTERM, self._stop)
                 signal.signal(signal.SIGINT, self._stop)
+                signal.signal(signal.SIGHUP, self._reload)
             self.schedule()
             self.scheduler.start()
             log.info("intake run started")

@@ -258,7 +258,8 @@ def status(ctx: Context) -> None:
 def run(ctx: Context) -> None:
     """常駐して、定期的な取り込み・受付完了メールの送信・締切処理を行う（systemd 向け）。
 
-    SIGTERM / SIGINT で、処理中のメールを終えてから停止します。
+    SIGTERM / SIGINT で、処理中のメールを終えてから停止します。設定ファイルを書き換えると
+    数秒以内に（SIGHUP ならすぐに）読み直します（データベースと保存先の変更は再起動が必要）。
     """
     from intake.entrypoints.daemon import Daemon
 
@@ -266,7 +267,7 @@ def run(ctx: Context) -> None:
     logging.getLogger("intake").setLevel(logging.INFO)
     app = ctx.app()
     try:
-        Daemon(app).run()
+        Daemon(app, ctx.settings_path()).run()
     except LockBusy:
         click.echo("intake run はすでにこのデータベースで動いています。", err=True)
         sys.exit(EXIT_BUSY)
