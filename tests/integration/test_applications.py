@@ -101,6 +101,8 @@ def test_certificate_sent_in_a_second_mail_completes_the_application(desk: Desk)
     assert desk.json("rejections", "list") == []
     (resolved,) = desk.json("rejections", "list", "--status", "resolved")
     assert resolved["resolution"] == "supplemented"
+    history = desk.json("rejections", "show", str(resolved["id"]))["history"]
+    assert [(h["action"], h["operator"]) for h in history] == [("rejection.supplemented", "intake")]
     (application,) = desk.json("applications", "list")
     assert application["received_at"] == first_at.isoformat()
     assert application["completed_at"] == second_at.isoformat()

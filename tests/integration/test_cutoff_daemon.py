@@ -233,3 +233,22 @@ def test_daemon_takes_in_an_extended_deadline_without_a_restart(
         if daemon.poll() is None:
             daemon.kill()
             daemon.wait()
+
+
+def test_a_failed_summary_is_retried_only_to_those_who_missed_it(
+    make_desk: Callable[..., Desk], smtp_server: SmtpTestServer
+) -> None:
+    desk = make_desk(
+        smtp_port=smtp_server.port,
+        cutoff='notify = ["a@example.jp", "b@example.jp"]\nexports_dir = "exports"',
+    )
+    smtp_server.fail_next(1, 451, "4.3.0 try again later")
+    now = jst(2025, 5, 8).isoformat()
+    first = desk.cli("cutoff", "--term", "1", "--now", now)
+    assert "集計メールを送れませんでした" in first.stderr
+    assert [r.rcpt_tos for r in smtp_server.received] == [["b@example.jp"]]
+    again = desk.cli("cutoff", "--term", "1", "--now", now)
+    assert "実行済み" in again.stdout and again.stderr == ""
+    assert [r.rcpt_tos for r in smtp_server.received] == [["b@example.jp"], ["a@example.jp"]]
+    desk.cli("cutoff", "--term", "1", "--now", now)
+    assert len(smtp_server.received) == 2

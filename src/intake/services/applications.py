@@ -31,8 +31,12 @@ from intake.domain.model import DOC_LABELS, TOKYO, DocType, Outcome, Reason, Rea
 from intake.domain.reasons import reason
 from intake.domain.rules import Decision, missing_documents
 from intake.domain.text import clean_text, name_key
+from intake.services import audit
 from intake.services.acks import schedule_acknowledgement
 from intake.services.unit_of_work import UnitOfWork
+
+# The audit trail's name for what intake itself decides (supplements, resubmissions).
+SYSTEM = "intake"
 
 # Reasons a later mail with the missing documents can cure.
 MISSING_CODES = frozenset(
@@ -269,8 +273,16 @@ def _close_superseded_submissions(
         rejection.status = "resolved"
         rejection.resolution = "resubmitted"
         rejection.resolved_at = datetime.now(UTC)
-        rejection.resolved_by = "intake"
+        rejection.resolved_by = SYSTEM
         rejection.note = f"書類のそろった申込（申込 {record.id}）を受け付けたため"
+        audit.record(
+            uow,
+            operator=SYSTEM,
+            action="rejection.resubmitted",
+            target=f"rejection:{rejection.id}",
+            note=rejection.note,
+            application_id=record.id,
+        )
 
 
 def _open_submission(
@@ -333,9 +345,17 @@ def _complete(
         earlier.status = "resolved"
         earlier.resolution = "supplemented"
         earlier.resolved_at = now
-        earlier.resolved_by = "intake"
+        earlier.resolved_by = SYSTEM
         earlier.supplemented_by_pk = message.id
         earlier.note = f"追加書類（記録番号 {message.id}）により書類がそろいました。"
+        audit.record(
+            uow,
+            operator=SYSTEM,
+            action="rejection.supplemented",
+            target=f"rejection:{earlier.id}",
+            note=earlier.note,
+            supplement_message=message.id,
+        )
     else:
         # Still incomplete: the earlier entry now lists what the combined mails lack.
         earlier.reasons = [
@@ -347,6 +367,15 @@ def _complete(
             *first.notes,
             f"追加書類（記録番号 {message.id}）を受信しましたが、まだ不備があります。",
         ]
+        audit.record(
+            uow,
+            operator=SYSTEM,
+            action="rejection.partly_supplemented",
+            target=f"rejection:{earlier.id}",
+            note=first.notes[-1],
+            supplement_message=message.id,
+            remaining=[r.code.value for r in judged.reasons],
+        )
     return Judgement(
         Outcome.SUPPLEMENT, [], judged.warnings, judged.application, supplements=earlier
     )

@@ -148,9 +148,12 @@ def _send_summary(
         custom_dir=settings.custom_templates_dir,
     )
     failures: list[str] = []
+    sent_to: list[str] = list(cutoff.summary.get("sent_to", []))
     try:
         with sender_factory() as sender:
             for recipient in recipients:
+                if recipient in sent_to:
+                    continue  # a retry goes only to those who did not get it
                 message = build_message(
                     from_address=settings.smtp.from_address,
                     from_name=settings.smtp.from_name,
@@ -168,10 +171,13 @@ def _send_summary(
                 result = sender.send(
                     message_bytes(message), sender=settings.smtp.from_address, recipient=recipient
                 )
-                if result.outcome is not SendOutcome.SENT:
+                if result.outcome is SendOutcome.SENT:
+                    sent_to.append(recipient)
+                else:
                     failures.append(f"{recipient}: {result.detail}")
     except Exception as exc:  # the cutoff itself is done; the summary is retried next run
         failures.append(f"{type(exc).__name__}: {exc}")
+    cutoff.summary = {**cutoff.summary, "sent_to": sent_to}  # a new dict: JSON is saved whole
     note = "集計メールを送れませんでした: " + "; ".join(failures) if failures else None
     cutoff.summary_note = note
     if not failures:
