@@ -183,3 +183,32 @@ def test_hold_prevents_sending(ack_desk: Desk, smtp_server: SmtpTestServer) -> N
     send_due(ack_desk, jst(2025, 7, 1))
     assert len(smtp_server.received) == ACCEPTED - 1
     assert acks(ack_desk, "held")[0]["note"] == "本人確認中"
+
+
+def test_ack_of_an_application_superseded_while_queued_is_not_sent(
+    make_desk: Callable[..., Desk], smtp_server: SmtpTestServer
+) -> None:
+    from sqlalchemy import update
+
+    from intake.adapters.orm import Acknowledgement, make_engine
+
+    desk = make_desk(smtp_port=smtp_server.port)
+    mail = demo_mails()[0]
+    desk.append(mail.raw, mail.received_at)
+    desk.cli("poll", "--once")
+    desk.append(mail.raw.replace(b"demo-1@", b"demo-1b@"), jst(2025, 4, 16))
+    desk.cli("poll", "--once")
+    first, second = acks(desk)
+    # As if a sender had claimed it just before the resubmission cancelled it.
+    engine = make_engine(desk.settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            update(Acknowledgement)
+            .where(Acknowledgement.id == first["id"])
+            .values(status="pending")
+        )
+    engine.dispose()
+    send_due(desk, jst(2025, 6, 1))
+    assert [r.rcpt_tos for r in smtp_server.received] == [["yamada@example.jp"]]
+    statuses = {r["id"]: r["status"] for r in acks(desk)}
+    assert statuses == {first["id"]: "cancelled", second["id"]: "sent"}
