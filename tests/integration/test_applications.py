@@ -226,3 +226,15 @@ def test_a_supplement_never_joins_mails_of_different_terms(desk: Desk) -> None:
     desk.cli("poll", "--once")
     assert desk.json("applications", "list") == []
     assert [m["outcome"] for m in desk.json("messages", "list")] == ["rejected", "rejected"]
+
+
+def test_same_name_from_another_address_is_flagged(desk: Desk) -> None:
+    name = "YAMADA Taro"
+    complete = [xlsx("受講申込書", name), xlsx("実務経験申告書", name), pdf("在職証明書", name)]
+    send(desk, name, complete, jst(2025, 4, 14), n="1", sender="taro@example.jp")
+    send(desk, name, complete, jst(2025, 4, 15), n="2", sender="taro.yamada@example.com")
+    desk.cli("poll", "--once")
+    first, second = desk.json("applications", "list")
+    assert (first["status"], second["status"]) == ("accepted", "accepted")
+    warnings = desk.json("applications", "show", str(second["id"]))["warnings"]
+    assert any("別のアドレス（taro@example.jp）" in w for w in warnings)

@@ -232,6 +232,23 @@ def _create_application(
             for i, e in enumerate(experience.entries if experience else ())
         ],
     )
+    same_name_elsewhere = [
+        a
+        for a in uow.repo.applications(term.id)
+        if a.status == "accepted"
+        and a.applicant.name_key == applicant.name_key
+        and a.applicant.email != address_key
+    ]
+    if same_name_elsewhere:
+        # Two addresses, one name: perhaps one person applying twice (counted twice).
+        record.warnings = [
+            *record.warnings,
+            *(
+                f"同じ氏名（ローマ字）の申込が別のアドレス（{a.email}）からもあります"
+                f"（申込 {a.id}）。同じ方であれば、どちらかを整理してください。"
+                for a in same_name_elsewhere
+            ),
+        ]
     uow.repo.add(record)
     uow.session.flush()
     current = [a for a in uow.repo.current_applications(applicant.id, term.id) if a.id != record.id]
