@@ -27,9 +27,9 @@ TERMS = [
 ALL_DOCS = {DocType.APPLICATION_FORM, DocType.EXPERIENCE_SHEET, DocType.EMPLOYMENT_CERTIFICATE}
 
 
-def form(term: int = 1, **values: object) -> ApplicationForm:
+def form(term: int | None = 1, **values: object) -> ApplicationForm:
     fields: dict[str, object] = {
-        "form_id": f"CSF-R7-FORM1-T{term}",
+        "form_id": f"CSF-R7-FORM1-T{term or 1}",
         "term": term,
         "name_romaji": "YAMADA Taro",
         "email": "taro@example.jp",
@@ -118,3 +118,10 @@ def test_proof_without_declared_qualification_needs_the_experience_sheet() -> No
         DocType.QUALIFICATION_PROOF,
     }
     assert check(form(), documents=documents)[0] == [ReasonCode.MISSING_EXPERIENCE_SHEET]
+
+
+def test_form_without_a_term_is_placed_by_the_receipt_time() -> None:
+    assert check(form(term=None)) == ([], [], 1)
+    codes, warnings, term = check(form(term=None), received_at=datetime(2025, 5, 5, tzinfo=TOKYO))
+    assert (codes, term) == ([], 2)
+    assert "第2期として" in warnings[0]

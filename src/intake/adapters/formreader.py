@@ -188,6 +188,7 @@ class _Found:
     spec: FormSpec
     grid: _Grid
     warnings: list[str] = field(default_factory=list)
+    term_known: bool = True  # False when title and properties are gone: 第何期 is unknown
 
 
 def _worksheets(workbook: Any) -> list[Any]:
@@ -248,9 +249,9 @@ def _identify(workbook: Any, doc_type: DocType, specs: Sequence[FormSpec]) -> _F
             continue
         found = _Found(spec, best)
         if spec.term is not None and len({s.term for s in candidates}) > 1:
+            found.term_known = False
             found.warnings.append(
-                "表題が見つからないため、第何期の様式か判別できません。"
-                f"第{spec.term}期の様式として読み取りました。"
+                "表題が見つからないため、第何期の様式か判別できません（受信日時で期を判断します）。"
             )
         return found
     document = DOC_LABELS[doc_type]
@@ -735,7 +736,7 @@ def read_application_form(
     application = ApplicationForm.model_validate(
         {
             "form_id": found.spec.form_id,
-            "term": found.spec.term or 1,
+            "term": found.spec.term if found.term_known else None,
             "qualifications": reader.read_qualifications(),
             **values,
         }

@@ -47,7 +47,7 @@ def cross_check(
                 )
             )
 
-    term = _term_of(application, received_at, terms, reasons)
+    term = _term_of(application, received_at, terms, reasons, warnings)
 
     form_email = application.email if application is not None else None
     if form_email and sender and form_email.strip().casefold() != sender.strip().casefold():
@@ -85,10 +85,22 @@ def _term_of(
     received_at: datetime,
     terms: list[Term],
     reasons: list[Reason],
+    warnings: list[str],
 ) -> Term | None:
     now_open = open_terms(terms, received_at)
     if application is None:
         return now_open[0] if len(now_open) == 1 else None
+    if application.term is None:
+        # The form no longer says which term: the receipt time decides. While two periods
+        # overlap, the newer term is the likelier one; a warning asks a person to confirm.
+        if len(now_open) > 1:
+            chosen = max(now_open, key=lambda t: t.opens_at)
+            warnings.append(
+                f"様式から期を判別できず、受信時に受付中の期が複数あるため{chosen.name}として"
+                "受け付けました。申込者の希望する期を確認してください。"
+            )
+            return chosen
+        return now_open[0] if now_open else None
     form_term = next((t for t in terms if t.id == application.term), None)
     if form_term is not None and form_term.contains(received_at):
         return form_term

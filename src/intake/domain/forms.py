@@ -65,7 +65,7 @@ class ApplicationForm(_Model):
     """様式1 受講申込書."""
 
     form_id: str  # the spec that read it, e.g. "CSF-R7-FORM1-T1"
-    term: int  # 1 for a 第1期 form, 2 for 第2期
+    term: int | None  # 1 for a 第1期 form, 2 for 第2期; None when the form no longer says
     application_date: date | None = None
     name_kanji: str | None = None
     name_kana: str | None = None

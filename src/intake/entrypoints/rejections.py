@@ -149,7 +149,8 @@ def _form_summary(app: App, rejection: Rejection) -> list[str]:
                 form = read_application_form(data, attachment.filename or "").application
                 if form is not None:
                     lines.append(
-                        f"受講申込書（第{form.term}期用）: {form.name_kanji or '—'}"
+                        f"受講申込書（{f'第{form.term}期用' if form.term else '期不明'}）: "
+                        f"{form.name_kanji or '—'}"
                         f"（{form.name_romaji or '—'}）、{form.email or 'メールアドレスなし'}、"
                         f"{form.org_name or '所属なし'}／{form.window_name or '窓口名なし'}"
                     )
