@@ -474,3 +474,13 @@ def test_every_spec_documents_its_cells() -> None:
     for spec in FORM_SPECS:
         assert len({f.name for f in spec.fields}) == len(spec.fields)
     assert R7_FORM1_T1.field("email").value_cell == "B9"
+
+
+def test_form_whose_title_and_properties_are_gone_has_no_term() -> None:
+    filled = FilledForm.load(FORMS_DIR / "受講申込書_YAMADA Taro.xlsx", "CSF-R7-FORM1-T1")
+    filled.drop_properties().write("A2", None)
+    reading = read_application_form(filled.to_bytes(), "受講申込書_YAMADA Taro.xlsx")
+    assert reading.application is not None
+    assert reading.application.term is None
+    assert reading.application.name_romaji == "YAMADA Taro"
+    assert any("第何期" in issue.message for issue in reading.issues)
