@@ -155,6 +155,19 @@ class Repository:
             )
         ).all()
 
+    def current_applications_named(
+        self, name_key: str, term_id: int | None = None
+    ) -> Sequence[Application]:
+        """Current applications of every applicant with this name key (any address)."""
+        query = (
+            select(Application)
+            .join(Application.applicant)
+            .where(Applicant.name_key == name_key, Application.status == "accepted")
+        )
+        if term_id is not None:
+            query = query.where(Application.term_id == term_id)
+        return self.session.scalars(query).all()
+
     def applications(self, term_id: int | None = None) -> Sequence[Application]:
         query = select(Application).order_by(Application.id)
         if term_id is not None:

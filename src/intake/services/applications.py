@@ -234,10 +234,8 @@ def _create_application(
     )
     same_name_elsewhere = [
         a
-        for a in uow.repo.applications(term.id)
-        if a.status == "accepted"
-        and a.applicant.name_key == applicant.name_key
-        and a.applicant.email != address_key
+        for a in uow.repo.current_applications_named(applicant.name_key, term.id)
+        if a.applicant.email != address_key
     ]
     if same_name_elsewhere:
         # Two addresses, one name: perhaps one person applying twice (counted twice).

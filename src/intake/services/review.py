@@ -72,11 +72,9 @@ def _refuse_if_newer_application(uow: UnitOfWork, message: Message) -> None:
     if message.from_address is None or message.applicant_name is None:
         return
     key = name_key(message.applicant_name)
-    for application in uow.repo.applications():
+    for application in uow.repo.current_applications_named(key):
         if (
-            application.status == "accepted"
-            and application.applicant.name_key == key
-            and application.applicant.email == message.from_address.lower()
+            application.applicant.email == message.from_address.lower()
             and application.received_at > message.received_at
         ):
             raise ReviewError(
