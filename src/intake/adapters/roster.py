@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from intake.adapters.exports import Column, Format, write_table
+from intake.domain.labels import ACK_LABELS, APPLICATION_STATUS_LABELS, ELIGIBILITY_LABELS
 
 
 @dataclass(frozen=True)
@@ -37,19 +38,6 @@ class RosterRow:
     status: str = "accepted"  # accepted | superseded
 
 
-ELIGIBILITY_JA = {"eligible": "資格あり", "ineligible": "資格なし", "needs_review": "要確認"}
-ACK_JA = {
-    "pending": "送信待ち",
-    "claimed": "送信待ち",
-    "sending": "送信中",
-    "sent": "送信済み",
-    "held": "保留",
-    "failed": "送信失敗",
-    "cancelled": "取消",
-}
-STATUS_JA = {"accepted": "受付", "superseded": "再提出により置換"}
-
-
 def _yes_no(value: bool | None) -> str | None:
     return None if value is None else ("はい" if value else "いいえ")
 
@@ -72,11 +60,14 @@ _FIELDS: tuple[tuple[Column, Cell], ...] = (
     (Column("年間相談件数", 12, "number"), lambda r: r.annual_consultations),
     (Column("年間開設日数", 12, "number"), lambda r: r.annual_open_days),
     (Column("現在の立場", 22), lambda r: r.role),
-    (Column("受講資格", 10), lambda r: ELIGIBILITY_JA.get(r.eligibility, r.eligibility)),
+    (Column("受講資格", 10), lambda r: ELIGIBILITY_LABELS.get(r.eligibility, r.eligibility)),
     (Column("受信日時", 18, "datetime"), lambda r: r.received_at),
     (Column("書類完備日時", 18, "datetime"), lambda r: r.completed_at),
-    (STATUS_COLUMN, lambda r: STATUS_JA.get(r.status, r.status)),
-    (Column("受付完了メール", 14), lambda r: ACK_JA.get(r.ack_status or "", r.ack_status or "")),
+    (STATUS_COLUMN, lambda r: APPLICATION_STATUS_LABELS.get(r.status, r.status)),
+    (
+        Column("受付完了メール", 14),
+        lambda r: ACK_LABELS.get(r.ack_status or "", r.ack_status or ""),
+    ),
     (Column("送信日時", 18, "datetime"), lambda r: r.ack_sent_at),
 )
 

@@ -20,6 +20,7 @@ from intake.adapters.lock import LockBusy
 from intake.adapters.mailparse import parse_mail_headers
 from intake.adapters.orm import Application, Message
 from intake.adapters.schema import current_revision, upgrade
+from intake.domain.labels import APPLICATION_STATUS_LABELS, ELIGIBILITY_LABELS
 from intake.domain.model import OUTCOME_LABELS, TOKYO, Outcome
 from intake.entrypoints.common import (
     EPILOG,
@@ -200,8 +201,6 @@ def messages_list(ctx: Context, outcome: str | None, as_json: bool) -> None:
 
 
 # -- applications ------------------------------------------------------------------------------
-ELIGIBILITY_LABELS = {"eligible": "資格あり", "ineligible": "資格なし", "needs_review": "要確認"}
-APPLICATION_STATUS_LABELS = {"accepted": "受付", "superseded": "再提出により置換"}
 
 
 def application_json(application: Application) -> dict[str, Any]:

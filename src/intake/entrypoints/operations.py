@@ -11,11 +11,11 @@ import click
 
 from intake.adapters.lock import LockBusy
 from intake.adapters.orm import Acknowledgement
+from intake.domain.labels import ACK_LABELS
 from intake.domain.model import TOKYO
 from intake.entrypoints.common import EXIT_BUSY, EXIT_FAILURE, Context, operator_errors, pass_ctx
 from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
 from intake.services import acks as ack_service
-from intake.services.acks import ACK_LABELS
 from intake.services.audit import operator_name
 
 ACK_STATUSES = ["pending", "claimed", "sending", "sent", "held", "failed", "cancelled"]

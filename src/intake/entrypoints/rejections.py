@@ -12,6 +12,7 @@ from intake.adapters.formreader import read_application_form, read_experience_sh
 from intake.adapters.orm import Rejection
 from intake.adapters.workbook import WorkbookError
 from intake.bootstrap import App
+from intake.domain.labels import REJECTION_STATUS_LABELS, RESOLUTION_LABELS
 from intake.domain.model import ReasonCode
 from intake.entrypoints.common import EXIT_FAILURE, Context, operator_errors, pass_ctx
 from intake.entrypoints.operations import IsoDateTime
@@ -25,15 +26,6 @@ from intake.services.review import (
     reprocess,
     resolve_rejection,
 )
-
-STATUS_LABELS = {"open": "未対応", "resolved": "対応済み"}
-RESOLUTION_LABELS = {
-    "operator": "担当者が対応",
-    "accepted": "担当者の判断で受付",
-    "reprocessed": "再処理で受付",
-    "supplemented": "追加書類で完備",
-    "resubmitted": "再提出された申込で受付",
-}
 
 
 def rejection_json(rejection: Rejection) -> dict[str, Any]:
@@ -128,7 +120,7 @@ def rejections_list(
                 r.message.from_address or "",
                 r.message.subject or "（件名なし）",
                 "\n".join(f"{x.code}: {x.message}" for x in r.reasons),
-                STATUS_LABELS.get(r.status, r.status),
+                REJECTION_STATUS_LABELS.get(r.status, r.status),
             ]
             for r in rows
         ],
@@ -201,7 +193,7 @@ def rejections_show(ctx: Context, rejection_id: int, as_json: bool) -> None:
             return
         m = rejection.message
         out = console()
-        state = STATUS_LABELS.get(rejection.status, rejection.status)
+        state = REJECTION_STATUS_LABELS.get(rejection.status, rejection.status)
         out.print(f"不備記録 {rejection.id}（{state}）", markup=False)
         out.print(f"件名　　: {m.subject or '（件名なし）'}", markup=False)
         out.print(f"差出人　: {m.from_display or m.from_address or ''}", markup=False)

@@ -25,6 +25,7 @@ from intake.adapters.mailcompose import (
 from intake.adapters.orm import Acknowledgement, Application
 from intake.adapters.smtp import SendOutcome, SmtpSender
 from intake.config import Settings
+from intake.domain.labels import ACK_LABELS
 from intake.domain.model import TOKYO
 from intake.domain.schedule import ack_due_at
 from intake.services import audit
@@ -294,17 +295,6 @@ def confirm_sent(
         )
         uow.commit()
         return row
-
-
-ACK_LABELS = {
-    "pending": "送信待ち",
-    "claimed": "送信処理中",
-    "sending": "送信中",
-    "sent": "送信済み",
-    "held": "保留",
-    "failed": "送信失敗",
-    "cancelled": "取消",
-}
 
 
 def _label(row: Acknowledgement) -> str:

@@ -13,19 +13,11 @@ from pathlib import Path
 from intake.adapters.exports import Column, Format, write_table
 from intake.adapters.orm import Application, Rejection
 from intake.adapters.roster import RosterRow, write_roster_table
+from intake.domain.labels import REJECTION_STATUS_LABELS, RESOLUTION_LABELS
 from intake.domain.model import Term
 from intake.services import audit
 from intake.services.acks import reference_number
 from intake.services.unit_of_work import UnitOfWork
-
-REJECTION_STATUS_JA = {"open": "未対応", "resolved": "対応済み"}
-RESOLUTION_JA = {
-    "operator": "担当者が対応",
-    "accepted": "担当者の判断で受付",
-    "reprocessed": "再処理で受付",
-    "supplemented": "追加書類で完備",
-    "resubmitted": "再提出された申込で受付",
-}
 
 REJECTION_COLUMNS: tuple[Column, ...] = (
     Column("番号", 8, "id"),
@@ -86,8 +78,8 @@ def rejection_cells(rejection: Rejection) -> list[object]:
         message.subject,
         "\n".join(r.code for r in rejection.reasons),
         "\n".join(r.message for r in rejection.reasons),
-        REJECTION_STATUS_JA.get(rejection.status, rejection.status),
-        RESOLUTION_JA.get(rejection.resolution or "", rejection.resolution),
+        REJECTION_STATUS_LABELS.get(rejection.status, rejection.status),
+        RESOLUTION_LABELS.get(rejection.resolution or "", rejection.resolution),
         rejection.resolved_at,
         rejection.resolved_by,
         rejection.note,
