@@ -96,6 +96,24 @@ def test_status_reports_the_desk(cutoff_desk: Desk) -> None:
     assert "第1期" in out and "第2期" in out
 
 
+INTAKE = str(Path(sys.executable).with_name("intake"))
+
+
+def daemon_env(desk: Desk) -> dict[str, str]:
+    return {**os.environ, "INTAKE_TEST_IMAP_PASSWORD": desk.password}
+
+
+def start_daemon(desk: Desk, log_path: Path) -> subprocess.Popen[bytes]:
+    """`intake run` as systemd would start it, its log in ``log_path``."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [INTAKE, "--config", str(desk.config_path), "run"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=daemon_env(desk),
+        )
+
+
 def _wait_for(check: Callable[[], bool], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -111,33 +129,16 @@ def test_daemon_takes_in_new_mail_and_stops_cleanly_on_sigterm(
     desk = make_desk(
         smtp_port=smtp_server.port, imap_extra="poll_interval = 1", ack="send_interval = 1"
     )
-    env = {**os.environ, "INTAKE_TEST_IMAP_PASSWORD": desk.password}
     log_path = tmp_path / "daemon.log"
-    with log_path.open("wb") as log:
-        daemon = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("intake")),
-                "--config",
-                str(desk.config_path),
-                "run",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+    daemon = start_daemon(desk, log_path)
     try:
         mail = demo_mails()[0]
         desk.append(mail.raw, mail.received_at)
         assert _wait_for(lambda: len(desk.json("messages", "list")) == 1)
         # A second daemon on the same store refuses to start.
         second = subprocess.run(
-            [
-                str(Path(sys.executable).with_name("intake")),
-                "--config",
-                str(desk.config_path),
-                "run",
-            ],
-            env=env,
+            [INTAKE, "--config", str(desk.config_path), "run"],
+            env=daemon_env(desk),
             capture_output=True,
             text=True,
             timeout=60,
@@ -200,20 +201,8 @@ def test_daemon_takes_in_an_extended_deadline_without_a_restart(
         )
 
     desk = make_desk(smtp_port=smtp_server.port, imap_extra="poll_interval = 1")
-    env = {**os.environ, "INTAKE_TEST_IMAP_PASSWORD": desk.password}
     log_path = tmp_path / "daemon.log"
-    with log_path.open("wb") as log:
-        daemon = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("intake")),
-                "--config",
-                str(desk.config_path),
-                "run",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+    daemon = start_daemon(desk, log_path)
     try:
         desk.append(late(1, 3), jst(2025, 7, 3, 10))
         assert _wait_for(lambda: len(desk.json("messages", "list")) == 1)
