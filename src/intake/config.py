@@ -11,18 +11,41 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from intake.domain.model import DocumentNames, Term
+from intake.resources import templates_dir as shipped_templates_dir
 
 CONFIG_ENV = "INTAKE_CONFIG"
 
 
 class ConfigError(Exception):
     """A configuration problem, told in one readable line."""
+
+
+def _against_config_folder(value: Path | None, info: ValidationInfo) -> Path | None:
+    """A relative path means relative to the config file's folder (never the working directory:
+    under systemd that is /). load_settings passes the folder as the validation context."""
+    base = info.context.get("base_dir") if isinstance(info.context, dict) else None
+    if value is None or base is None or value.is_absolute():
+        return value
+    return Path(base) / value
+
+
+# A path written in the config file.
+ConfigPath = Annotated[Path, AfterValidator(_against_config_folder)]
 
 
 class _Section(BaseModel):
@@ -33,7 +56,7 @@ class SecretSource(_Section):
     """Where a password comes from: an environment variable or a file, never the config itself."""
 
     password_env: str | None = None
-    password_file: Path | None = None
+    password_file: ConfigPath | None = None
 
     def read_secret(self, what: str) -> str | None:
         if self.password_env:
@@ -59,7 +82,7 @@ class DatabaseConfig(_Section):
 
 
 class StorageConfig(_Section):
-    dir: Path = Path("data/store")
+    dir: ConfigPath = Path("data/store")
 
 
 class LoginConfig(SecretSource):
@@ -82,7 +105,7 @@ class ImapConfig(LoginConfig):
     port: int | None = None
     security: Literal["ssl", "starttls", "none"] = "ssl"
     verify_certificate: bool = True
-    ca_file: Path | None = None
+    ca_file: ConfigPath | None = None
     username: str
     folder: str = "INBOX"
     # A keyword marks a message as taken in; it is never \Seen, so staff still see it as unread.
@@ -118,7 +141,7 @@ class SmtpConfig(LoginConfig):
     port: int | None = None
     security: Literal["ssl", "starttls", "none"] = "ssl"
     verify_certificate: bool = True
-    ca_file: Path | None = None
+    ca_file: ConfigPath | None = None
     # "password" needs username and a password source; "none" sends without logging in.
     auth: Literal["password", "xoauth2", "none"] = "none"
     username: str | None = None
@@ -183,7 +206,7 @@ class CutoffConfig(_Section):
     # Operators who receive the summary mail of each cutoff.
     notify: list[str] = Field(default_factory=list)
     # Where the Excel rosters are written.
-    exports_dir: Path = Path("data/exports")
+    exports_dir: ConfigPath = Path("data/exports")
 
 
 class LimitsConfig(_Section):
@@ -200,10 +223,11 @@ class Settings(_Section):
     ack: AckConfig = Field(default_factory=AckConfig)
     cutoff: CutoffConfig = Field(default_factory=CutoffConfig)
     # Folder of Jinja2 templates overriding the shipped ones (same file names).
-    templates_dir: Path | None = None
+    templates_dir: ConfigPath | None = None
     documents: DocumentNames = Field(default_factory=DocumentNames)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
-    terms: list[Term] = Field(default_factory=list)
+    # Without a term every mail would be OUTSIDE_PERIOD: at least one is required.
+    terms: list[Term] = Field(min_length=1)
     timezone: Literal["Asia/Tokyo"] = "Asia/Tokyo"
     # Set by load_settings: the folder relative paths resolve against.
     base_dir: Path = Path(".")
@@ -247,14 +271,88 @@ def resolve_sqlite_url(url: str, base: Path) -> str:
     return url
 
 
-def _describe(error: ErrorDetails) -> str:
-    where = ".".join(str(p) for p in error["loc"]) or "(ルート)"
+# Japanese wording of pydantic's error types (its own messages are English).
+_PROBLEMS: dict[str, str] = {
+    "int_parsing": "整数で書いてください",
+    "int_type": "整数で書いてください",
+    "int_from_float": "整数で書いてください",
+    "float_parsing": "数値で書いてください",
+    "float_type": "数値で書いてください",
+    "bool_parsing": "true か false で書いてください",
+    "bool_type": "true か false で書いてください",
+    "string_type": '文字列（"…" で囲む）で書いてください',
+    "datetime_parsing": '日時は "2025-07-01T17:00:00+09:00" の形で書いてください',
+    "datetime_type": '日時は "2025-07-01T17:00:00+09:00" の形で書いてください',
+    "datetime_from_date_parsing": '日時は "2025-07-01T17:00:00+09:00" の形で書いてください',
+    "date_parsing": '日付は "2025-08-01" の形で書いてください',
+    "date_type": '日付は "2025-08-01" の形で書いてください',
+    "date_from_datetime_parsing": '日付は "2025-08-01" の形で書いてください',
+    "date_from_datetime_inexact": '日付は時刻を付けずに "2025-08-01" の形で書いてください',
+    "list_type": "配列（[ … ]）で書いてください",
+    "dict_type": "表（[…] または { … }）で書いてください",
+    "model_type": "表（[…] または { … }）で書いてください",
+    "model_attributes_type": "表（[…] または { … }）で書いてください",
+}
+
+
+def _where(loc: tuple[int | str, ...], raw: dict[str, Any]) -> str:
+    """Name a config key as an operator finds it: terms by their id and label, not by index."""
+    if len(loc) >= 2 and loc[0] == "terms" and isinstance(loc[1], int):
+        terms = raw.get("terms")
+        entry = terms[loc[1]] if isinstance(terms, list) and loc[1] < len(terms) else None
+        if isinstance(entry, dict):
+            label = str(entry.get("name") or f"{loc[1] + 1} 番目の期")
+            term = f"[[terms]] {label}（id = {entry.get('id', '?')}）"
+        else:
+            term = f"[[terms]] {loc[1] + 1} 番目"
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"{term}の {rest}" if rest else term
+    return ".".join(str(p) for p in loc) or "(ルート)"
+
+
+def _problem(error: ErrorDetails) -> str:
+    kind = error["type"]
+    context = error.get("ctx") or {}
+    if kind in _PROBLEMS:
+        return _PROBLEMS[kind]
+    if kind == "value_error":
+        return str(context.get("error", error["msg"]))
+    if kind in ("literal_error", "enum"):
+        return f"使える値は {context.get('expected', '')} のどれかです"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        bound = next(iter(context.values()), "")
+        wording = {
+            "greater_than_equal": "以上",
+            "greater_than": "より大きい値",
+            "less_than_equal": "以下",
+            "less_than": "未満",
+        }[kind]
+        return f"{bound} {wording}にしてください"
+    if kind == "too_short":
+        return f"少なくとも {context.get('min_length', 1)} つ必要です"
+    return f"値が不正です（{kind}）"
+
+
+def _describe(error: ErrorDetails, raw: dict[str, Any]) -> str:
+    where = _where(error["loc"], raw)
     kind = error["type"]
     if kind == "extra_forbidden":
         return f"設定ファイル: 未知のキー {where} があります"
+    if kind in ("missing", "too_short") and error["loc"] == ("terms",):
+        return (
+            "設定ファイル: [[terms]] がありません。募集期（id、name、opens_at、closes_at、"
+            "training_starts_on）を 1 つ以上書いてください"
+            "（ないとすべてのメールが募集期間外になります）"
+        )
     if kind == "missing":
         return f"設定ファイル: 必須のキー {where} がありません"
-    return f"設定ファイル: {where} の値が不正です（{error['msg']}）"
+    value = error.get("input")
+    shown = (
+        f"（値: {value!r}）"
+        if isinstance(value, str | int | float) and kind != "value_error"
+        else ""
+    )
+    return f"設定ファイル: {where} の値が不正です: {_problem(error)}{shown}"
 
 
 def config_path_from(option: str | None) -> Path:
@@ -280,13 +378,46 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError("設定ファイル: 未知のキー base_dir があります")
     base = path.resolve().parent
     raw["base_dir"] = base
-    for section in ("imap", "smtp"):
-        table = raw.get(section)
-        pw_file = table.get("password_file") if isinstance(table, dict) else None
-        if isinstance(table, dict) and isinstance(pw_file, str):
-            raw[section]["password_file"] = str(_resolve(Path(pw_file), base))
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw, context={"base_dir": base})
     except ValidationError as exc:
-        lines = [_describe(e) for e in exc.errors()]
+        lines = [_describe(e, raw) for e in exc.errors()]
         raise ConfigError("; ".join(lines)) from exc
+    problems = missing_input_files(settings)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return settings
+
+
+def missing_input_files(settings: Settings) -> list[str]:
+    """Files intake reads but never creates must exist when the config is loaded, so a wrong
+    path is named at start-up rather than surfacing later as "cannot connect". Folders that
+    intake creates itself (store, exports, the database's) are not checked."""
+    problems: list[str] = []
+
+    def need_file(key: str, path: Path | None) -> None:
+        if path is not None and not path.is_file():
+            problems.append(f"設定ファイル: {key} のファイル {path} が見つかりません")
+
+    need_file("[imap] ca_file", settings.imap.ca_file)
+    if settings.imap.auth == "password":
+        need_file("[imap] password_file", settings.imap.password_file)
+    if settings.smtp is not None:
+        need_file("[smtp] ca_file", settings.smtp.ca_file)
+        if settings.smtp.auth == "password":
+            need_file("[smtp] password_file", settings.smtp.password_file)
+    custom = settings.custom_templates_dir
+    if custom is not None and not custom.is_dir():
+        problems.append(f"設定ファイル: templates_dir のフォルダー {custom} が見つかりません")
+        return problems
+    for key, name in (
+        ("[ack] template", settings.ack.template),
+        ("[ack] html_template", settings.ack.html_template),
+    ):
+        if name is None:
+            continue
+        places = [p for p in (custom, shipped_templates_dir()) if p is not None]
+        if not any((place / name).is_file() for place in places):
+            where = "・".join(str(p) for p in places)
+            problems.append(f"設定ファイル: {key} のテンプレート {name} が {where} にありません")
+    return problems

@@ -329,3 +329,14 @@ def test_text_from_mail_is_never_a_formula(tmp_path: Path) -> None:
     parsed = _csv_rows(tmp_path / "t.csv")
     assert parsed[1] == ['\'=HYPERLINK("http://x")', "1200"]
     assert parsed[2] == ["'+81 3", ""]
+
+
+def test_terms_check_warns_about_a_deadline_off_office_hours(polled_desk: Desk) -> None:
+    desk = polled_desk
+    text = desk.config_path.read_text(encoding="utf-8")
+    desk.config_path.write_text(
+        text.replace("2025-07-01T17:00:00+09:00", "2025-07-01T00:00:00+09:00"), "utf-8"
+    )
+    result = desk.cli("terms", "check", expect=1)
+    assert "第2期の締切（closes_at）が 2025-07-01 00:00:00 になっています" in result.stdout
+    assert "第1期の締切" not in result.stdout

@@ -81,7 +81,7 @@ def test_secret_from_file_relative_to_config(tmp_path: Path) -> None:
         (lambda t: t.replace('username = "scfn"\n', ""), "必須のキー imap.username"),
         (lambda t: t.replace('security = "none"  ', 'security = "tls"  '), "imap.security"),
         (lambda t: t.replace("[ack]", "[ack]\ndelay = 3"), "未知のキー ack.delay"),
-        (lambda t: t + "password = 'x'\n", "未知のキー terms.0.password"),
+        (lambda t: t + "password = 'x'\n", "未知のキー [[terms]] 第1期（id = 1）の password"),
         (lambda t: t.replace("[database]", "[database"), "TOML 構文エラー"),
     ],
 )
@@ -102,3 +102,120 @@ def test_closing_before_opening_is_refused(tmp_path: Path) -> None:
     text = MINIMAL.replace("2025-05-07T17:00:00+09:00", "2025-03-01T17:00:00+09:00")
     with pytest.raises(ConfigError, match="closes_at"):
         load_settings(write(tmp_path, text))
+
+
+def test_relative_ca_file_resolves_against_the_config_folder_not_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n", "ascii")
+    text = MINIMAL.replace('folder = "INBOX"', 'folder = "INBOX"\nca_file = "certs/ca.pem"')
+    text = text.replace("from_address =", 'ca_file = "certs/ca.pem"\nfrom_address =')
+    monkeypatch.chdir("/")  # as under systemd
+    settings = load_settings(write(tmp_path, text))
+    assert settings.imap.ca_file == tmp_path.resolve() / "certs" / "ca.pem"
+    assert settings.smtp is not None
+    assert settings.smtp.ca_file == tmp_path.resolve() / "certs" / "ca.pem"
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (
+            lambda t: t.replace('folder = "INBOX"', 'folder = "INBOX"\nca_file = "certs/ca.pem"'),
+            "[imap] ca_file のファイル {base}/certs/ca.pem が見つかりません",
+        ),
+        (
+            lambda t: t.replace("from_address =", 'ca_file = "ca.pem"\nfrom_address ='),
+            "[smtp] ca_file のファイル {base}/ca.pem が見つかりません",
+        ),
+        (
+            lambda t: t.replace(
+                'password_env = "INTAKE_IMAP_PASSWORD"', 'password_file = "imap.secret"'
+            ),
+            "[imap] password_file のファイル {base}/imap.secret が見つかりません",
+        ),
+        (
+            lambda t: 'templates_dir = "my-templates"\n' + t,
+            "templates_dir のフォルダー {base}/my-templates が見つかりません",
+        ),
+        (
+            lambda t: t.replace("delay_days = 7", 'delay_days = 7\ntemplate = "nai.txt.j2"'),
+            "[ack] template のテンプレート nai.txt.j2 が",
+        ),
+    ],
+)
+def test_missing_input_files_are_named_at_load_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mutation: object, expected: str
+) -> None:
+    monkeypatch.chdir("/")
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, mutation(MINIMAL)))  # type: ignore[operator]
+    assert expected.format(base=tmp_path.resolve()) in str(info.value)
+
+
+def test_folders_intake_creates_itself_need_not_exist(tmp_path: Path) -> None:
+    text = MINIMAL.replace('dir = "data/store"', 'dir = "not/yet/here"')
+    text += '[cutoff]\nexports_dir = "exports/later"\n'
+    settings = load_settings(write(tmp_path, text))
+    assert settings.storage_dir == tmp_path.resolve() / "not/yet/here"
+    assert settings.exports_dir == tmp_path.resolve() / "exports/later"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ['closes_at = "2025-05-07"', "closes_at = 2025-05-07", 'closes_at = " 2025-5-7 "'],
+)
+def test_a_date_only_deadline_is_refused_with_the_time_to_write(
+    tmp_path: Path, written: str
+) -> None:
+    text = MINIMAL.replace('closes_at = "2025-05-07T17:00:00+09:00"', written)
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text))
+    message = str(info.value)
+    assert "[[terms]] 第1期（id = 1）の closes_at" in message
+    assert "時刻まで書いてください" in message and "T17:00:00+09:00" in message
+
+
+def test_a_date_only_opening_is_refused_too(tmp_path: Path) -> None:
+    text = MINIMAL.replace('opens_at = "2025-03-10T10:00:00+09:00"', "opens_at = 2025-03-10")
+    with pytest.raises(ConfigError, match="opens_at の値が不正です: 日付だけ"):
+        load_settings(write(tmp_path, text))
+
+
+def test_a_config_without_terms_is_refused(tmp_path: Path) -> None:
+    text = MINIMAL[: MINIMAL.index("[[terms]]")]
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text))
+    assert "[[terms]] がありません" in str(info.value)
+    assert "募集期間外" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (lambda t: t.replace("port = 10143", 'port = "many"'), "整数で書いてください"),
+        (lambda t: t.replace("capacity = 60", "capacity = 0"), "1 以上にしてください"),
+        (
+            lambda t: t.replace('training_starts_on = "2025-06-02"', 'training_starts_on = "6/2"'),
+            '日付は "2025-08-01" の形で書いてください',
+        ),
+        (
+            lambda t: t.replace('security = "none"  ', 'security = "tls"  '),
+            "使える値は 'ssl', 'starttls' or 'none' のどれかです",
+        ),
+        (
+            lambda t: t.replace("2025-05-07T17:00:00+09:00", "2025-03-01T17:00:00+09:00"),
+            "第1期: closes_at が opens_at 以前です",
+        ),
+    ],
+)
+def test_errors_are_told_in_japanese_naming_the_term(
+    tmp_path: Path, mutation: object, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, mutation(MINIMAL)))  # type: ignore[operator]
+    message = str(info.value)
+    assert expected in message
+    for english in ("Input should", "Value error", "valid integer", "at least"):
+        assert english not in message

@@ -6,7 +6,15 @@ from datetime import date, datetime
 
 import pytest
 
-from intake.domain.model import TOKYO, DocType, DocumentNames, Outcome, ReasonCode, Term
+from intake.domain.model import (
+    TOKYO,
+    DocType,
+    DocumentNames,
+    Outcome,
+    ReasonCode,
+    Term,
+    odd_deadline,
+)
 from intake.domain.rules import (
     AttachmentFacts,
     Limits,
@@ -445,3 +453,30 @@ def test_every_reason_code_has_a_message_and_a_label() -> None:
 
     assert set(_TEMPLATES) == set(ReasonCode)
     assert set(REASON_LABELS) == set(ReasonCode)
+
+
+@pytest.mark.parametrize(
+    ("closes_at", "odd"),
+    [
+        ("2025-07-01T17:00:00+09:00", False),
+        ("2025-07-01T09:00:00+09:00", False),
+        ("2025-07-01T18:00:00+09:00", False),
+        ("2025-07-01T08:00:00Z", False),  # 17:00 in Tokyo
+        ("2025-07-01T00:00:00+09:00", True),
+        ("2025-07-01T17:30:00+09:00", True),
+        ("2025-07-01T23:59:59+09:00", True),
+        ("2025-07-01T17:00:00Z", True),  # 02:00 in Tokyo
+    ],
+)
+def test_odd_deadline_flags_times_off_the_office_hour(closes_at: str, odd: bool) -> None:
+    term = Term(
+        id=2,
+        name="第2期",
+        opens_at=datetime.fromisoformat("2025-05-02T10:00:00+09:00"),
+        closes_at=datetime.fromisoformat(closes_at),
+        training_starts_on=date(2025, 8, 1),
+    )
+    warning = odd_deadline(term)
+    assert (warning is not None) is odd
+    if warning:
+        assert warning.startswith("第2期の締切（closes_at）が ")

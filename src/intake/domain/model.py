@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -120,7 +121,29 @@ def _aware(value: datetime) -> datetime:
     return value.replace(tzinfo=TOKYO) if value.tzinfo is None else value
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+_DATE_ONLY = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
+
+
+def _with_time_of_day(value: object) -> object:
+    """Refuse a date without a time: "2025-07-01" would silently mean 00:00, 17 hours before
+    a 17:00 deadline. Say which time to write instead of guessing."""
+    day: date | None = None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        day = value
+    elif isinstance(value, str) and (found := _DATE_ONLY.fullmatch(value)):
+        try:
+            day = date(*(int(part) for part in found.groups()))
+        except ValueError:
+            return value  # not a date at all: the datetime parser says so
+    if day is not None:
+        raise ValueError(
+            f"日付だけ（{day}）では時刻が分かりません。"
+            f'"{day}T17:00:00+09:00" のように時刻まで書いてください'
+        )
+    return value
+
+
+AwareDatetime = Annotated[datetime, BeforeValidator(_with_time_of_day), AfterValidator(_aware)]
 
 
 class Term(BaseModel):
@@ -143,6 +166,22 @@ class Term(BaseModel):
 
     def contains(self, instant: datetime) -> bool:
         return self.opens_at <= instant <= self.closes_at
+
+
+# Deadlines are published at office hours on the hour ("17:00"); anything else is likelier a
+# typing slip (a date-only value read as 00:00, 71:00 meant as 17:00) than a real deadline.
+BUSINESS_HOURS = range(9, 19)
+
+
+def odd_deadline(term: Term) -> str | None:
+    """A warning when the term's deadline is not on the hour within office hours."""
+    local = term.closes_at.astimezone(TOKYO)
+    if local.minute == 0 and local.second == 0 and local.hour in BUSINESS_HOURS:
+        return None
+    return (
+        f"{term.name}の締切（closes_at）が {local:%Y-%m-%d %H:%M:%S} になっています。"
+        "業務時間内のちょうどの時刻（例: 17:00）でなければ、書き誤りでないか確認してください。"
+    )
 
 
 def open_terms(terms: list[Term], received_at: datetime) -> list[Term]:

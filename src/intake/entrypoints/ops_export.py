@@ -17,7 +17,7 @@ import click
 from intake.adapters.exports import Format, guess_format
 from intake.adapters.formspecs import FORM_SPECS
 from intake.config import Settings
-from intake.domain.model import Term
+from intake.domain.model import Term, odd_deadline
 from intake.entrypoints.common import (
     EXIT_CONFIG,
     EXIT_FAILURE,
@@ -264,6 +264,7 @@ def term_warnings(settings: Settings, uow: UnitOfWork) -> list[str]:
     warnings: list[str] = []
     form_terms = {spec.term for spec in FORM_SPECS if spec.term is not None}
     terms = sorted(settings.terms, key=lambda t: (t.opens_at, t.id))
+    warnings.extend(w for w in map(odd_deadline, terms) if w)
     for term in terms:
         if term.id not in form_terms:
             warnings.append(
