@@ -21,6 +21,16 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
+ONE_TERM = """
+[[terms]]
+id = 1
+name = "第1期"
+opens_at = "2025-03-10T10:00:00+09:00"
+closes_at = "2025-05-07T17:00:00+09:00"
+training_starts_on = "2025-06-02"
+"""
+
+
 def test_help_is_japanese_and_lists_commands() -> None:
     result = run("--help")
     assert result.returncode == 0
@@ -49,7 +59,7 @@ def test_invalid_config_is_one_line_exit_2(tmp_path: Path) -> None:
 
 def test_config_from_environment_and_db_upgrade(tmp_path: Path) -> None:
     config = tmp_path / "intake.toml"
-    config.write_text('[imap]\nhost = "127.0.0.1"\nusername = "u"\n', encoding="utf-8")
+    config.write_text('[imap]\nhost = "127.0.0.1"\nusername = "u"\n' + ONE_TERM, encoding="utf-8")
     result = run("db", "upgrade", env={"INTAKE_CONFIG": str(config)})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "data" / "intake.db").exists()

@@ -41,7 +41,8 @@ EPILOG = (
 
 
 def fail(message: str, code: int) -> NoReturn:
-    console(stderr=True).print(f"[bold red]エラー:[/] {escape(message)}")
+    # One line however long: cron mails and log scrapers read it whole, never re-wrapped.
+    console(stderr=True).print(f"[bold red]エラー:[/] {escape(message)}", soft_wrap=True)
     sys.exit(code)
 
 
