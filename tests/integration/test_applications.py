@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -228,13 +229,87 @@ def test_a_supplement_never_joins_mails_of_different_terms(desk: Desk) -> None:
     assert [m["outcome"] for m in desk.json("messages", "list")] == ["rejected", "rejected"]
 
 
+def application_form(name: str, email: str) -> SampleAttachment:
+    """The sample 受講申込書 of ``name`` with another e-mail address written in it."""
+    filled = FilledForm.load(FORMS_DIR / f"受講申込書_{name}.xlsx", "CSF-R7-FORM1-T1")
+    filled.set("email", email)
+    return SampleAttachment(f"受講申込書_{name}.xlsx", filled.to_bytes(), XLSX)
+
+
 def test_same_name_from_another_address_is_flagged(desk: Desk) -> None:
+    # Neither the senders nor the forms' e-mail addresses agree: perhaps two people.
     name = "YAMADA Taro"
-    complete = [xlsx("受講申込書", name), xlsx("実務経験申告書", name), pdf("在職証明書", name)]
-    send(desk, name, complete, jst(2025, 4, 14), n="1", sender="taro@example.jp")
-    send(desk, name, complete, jst(2025, 4, 15), n="2", sender="taro.yamada@example.com")
+    rest = [xlsx("実務経験申告書", name), pdf("在職証明書", name)]
+    first_form = application_form(name, "taro@example.jp")
+    second_form = application_form(name, "taro.yamada@example.com")
+    send(desk, name, [first_form, *rest], jst(2025, 4, 14), n="1", sender="taro@example.jp")
+    send(
+        desk,
+        name,
+        [second_form, *rest],
+        jst(2025, 4, 15),
+        n="2",
+        sender="taro.yamada@example.com",
+    )
     desk.cli("poll", "--once")
     first, second = desk.json("applications", "list")
     assert (first["status"], second["status"]) == ("accepted", "accepted")
     warnings = desk.json("applications", "show", str(second["id"]))["warnings"]
     assert any("別のアドレス（taro@example.jp）" in w for w in warnings)
+
+
+def roster_ids(desk: Desk, term: int) -> list[str]:
+    out = desk.root / f"roster-{term}.csv"
+    desk.cli("export", "applications", "--term", str(term), "--out", str(out))
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        return [row["申込番号"] for row in csv.DictReader(handle)]
+
+
+def test_one_person_writing_from_two_addresses_has_one_current_application(desk: Desk) -> None:
+    # The same romaji name and the same 受講申込書 e-mail, sent from the office and from home.
+    name = "YAMADA Taro"
+    complete = [xlsx("受講申込書", name), xlsx("実務経験申告書", name), pdf("在職証明書", name)]
+    send(desk, name, complete, jst(2025, 4, 14), n="1", sender="office@example.jp")
+    desk.cli("poll", "--once")
+    send(desk, name, complete, jst(2025, 4, 15), n="2", sender="Taro.Home@example.com")
+    desk.cli("poll", "--once")
+    first, second = desk.json("applications", "list")
+    assert (first["status"], second["status"]) == ("superseded", "accepted")
+    assert roster_ids(desk, 1) == [str(second["id"])]
+    by_address = {a["to"]: a["status"] for a in desk.json("acks", "list")}
+    assert by_address == {"office@example.jp": "cancelled", "Taro.Home@example.com": "pending"}
+    # Not the warning for a possibly different person: this one is known to be the same.
+    warnings = desk.json("applications", "show", str(second["id"]))["warnings"]
+    assert not any("別のアドレス" in w for w in warnings)
+
+
+def test_an_earlier_submission_from_another_address_never_replaces_a_newer_one(
+    desk: Desk,
+) -> None:
+    # Begun on 04-14 from the office, completed on 04-16; a complete one came from home 04-15.
+    name = "YAMADA Taro"
+    forms = [xlsx("受講申込書", name), xlsx("実務経験申告書", name)]
+    send(desk, name, forms, jst(2025, 4, 14), n="1", sender="office@example.jp")
+    complete = [*forms, pdf("在職証明書", name)]
+    send(desk, name, complete, jst(2025, 4, 15), n="2", sender="home@example.com")
+    send(desk, name, [pdf("在職証明書", name)], jst(2025, 4, 16), n="3", sender="office@example.jp")
+    desk.cli("poll", "--once")
+    (current,) = [a for a in desk.json("applications", "list") if a["status"] == "accepted"]
+    assert current["email"] == "home@example.com"
+    assert roster_ids(desk, 1) == [str(current["id"])]
+
+
+def test_a_complete_application_never_closes_a_newer_incomplete_submission(desk: Desk) -> None:
+    # The mailbox order is not the order of receipt: the newer incomplete mail comes first.
+    name = "YAMADA Taro"
+    forms = [xlsx("受講申込書", name), xlsx("実務経験申告書", name)]
+    send(desk, name, forms, jst(2025, 4, 16), n="newer-incomplete")
+    send(desk, name, [*forms, pdf("在職証明書", name)], jst(2025, 4, 15), n="older-complete")
+    desk.cli("poll", "--once")
+    (still_open,) = desk.json("rejections", "list")
+    assert still_open["received_at"] == jst(2025, 4, 16).isoformat()
+    # Its certificate arrives: the newer submission becomes the current application.
+    send(desk, name, [pdf("在職証明書", name)], jst(2025, 4, 17), n="certificate")
+    desk.cli("poll", "--once")
+    current = [a for a in desk.json("applications", "list") if a["status"] == "accepted"]
+    assert [a["received_at"] for a in current] == [jst(2025, 4, 16).isoformat()]

@@ -19,6 +19,7 @@ from intake.devtools.demo import application, demo_mails, jst, pdf, xlsx
 from intake.devtools.smtpserver import Received, SmtpTestServer
 from intake.entrypoints import ops_notify
 from intake.entrypoints.common import Context
+from intake.services.errors import NotFound
 from intake.services.notices import (
     NOTICE_SUBJECT,
     NoticeError,
@@ -27,7 +28,6 @@ from intake.services.notices import (
     notices_of,
     send_notice,
 )
-from intake.services.review import NotFound
 from intake.services.unit_of_work import UnitOfWork
 
 from support import Desk

@@ -449,7 +449,8 @@ def test_seconds_are_shown_past_the_deadline_minute() -> None:
 
 
 def test_every_reason_code_has_a_message_and_a_label() -> None:
-    from intake.domain.reasons import _TEMPLATES, REASON_LABELS
+    from intake.domain.labels import REASON_LABELS
+    from intake.domain.reasons import _TEMPLATES
 
     assert set(_TEMPLATES) == set(ReasonCode)
     assert set(REASON_LABELS) == set(ReasonCode)

@@ -35,7 +35,8 @@ from intake.domain.forms import (
     Mark,
     Qualification,
 )
-from intake.domain.model import DOC_LABELS, DocType, ReasonCode
+from intake.domain.labels import DOC_LABELS
+from intake.domain.model import DocType, ReasonCode
 from intake.domain.values import (
     Parsed,
     clean_text,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +24,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect, Engine, create_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from intake.domain.eligibility import EligibilityStatus
+from intake.domain.lifecycle import (
+    ApplicationStatus,
+    RejectionStatus,
+    Resolution,
+    SendStatus,
+    ServerState,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -50,6 +60,27 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class EnumString(TypeDecorator[E]):
+    """A lifecycle state stored as its plain string value (the column stays VARCHAR, so the
+    stored values are what they always were) and read back as the enum."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int = 20) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 def utcnow() -> datetime:
@@ -116,7 +147,9 @@ class Message(Base):
         ForeignKey("applications.id", use_alter=True), index=True
     )
     # pending: stored, not yet marked on the server; done: keyword set or moved.
-    server_state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    server_state: Mapped[ServerState] = mapped_column(
+        EnumString(ServerState), default=ServerState.PENDING, index=True
+    )
     server_marked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -153,10 +186,12 @@ class Rejection(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    status: Mapped[RejectionStatus] = mapped_column(
+        EnumString(RejectionStatus), default=RejectionStatus.OPEN, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
-    resolution: Mapped[str | None] = mapped_column(String(20))
+    resolution: Mapped[Resolution | None] = mapped_column(EnumString(Resolution))
     resolved_by: Mapped[str | None] = mapped_column(String(255))
     note: Mapped[str | None] = mapped_column(Text)
     # The later mail that completed this submission (resolution "supplemented").
@@ -203,14 +238,14 @@ class Application(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
     term_id: Mapped[int] = mapped_column(Integer, index=True)
-    status: Mapped[str] = mapped_column(String(20), index=True)  # accepted | superseded
+    status: Mapped[ApplicationStatus] = mapped_column(EnumString(ApplicationStatus), index=True)
     message_pk: Mapped[int] = mapped_column(ForeignKey("messages.id"))  # the first mail
     received_at: Mapped[datetime]  # when the first mail of the submission arrived
     completed_at: Mapped[datetime]  # when its last missing document arrived
     name_romaji: Mapped[str] = mapped_column(String(255))
     name_kanji: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str] = mapped_column(String(320))  # the sender: acknowledgements go here
-    eligibility: Mapped[str] = mapped_column(String(20))
+    eligibility: Mapped[EligibilityStatus] = mapped_column(EnumString(EligibilityStatus))
     eligibility_explanation: Mapped[str] = mapped_column(Text)
     form: Mapped[dict[str, Any]] = mapped_column(default=dict)  # 様式1 as FORMS.md field names
     warnings: Mapped[list[Any]] = mapped_column(default=list)
@@ -264,8 +299,8 @@ class Acknowledgement(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     to_address: Mapped[str] = mapped_column(String(320))
     due_at: Mapped[datetime] = mapped_column(index=True)
-    # pending → claimed → sending → sent; or held / failed / cancelled.
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    # pending → claimed → sending → sent; or held / failed / cancelled (domain.lifecycle).
+    status: Mapped[SendStatus] = mapped_column(EnumString(SendStatus), index=True)
     message_id: Mapped[str | None] = mapped_column(String(998))  # recorded before sending
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
@@ -323,8 +358,8 @@ class Notice(Base):
     subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str | None] = mapped_column(String(998))
-    # sending → sent | failed | held (result unknown, as with acknowledgements)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    # sending → sent | failed | held (result unknown), as acknowledgements (domain.lifecycle)
+    status: Mapped[SendStatus] = mapped_column(EnumString(SendStatus), index=True)
     note: Mapped[str | None] = mapped_column(Text)
     operator: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

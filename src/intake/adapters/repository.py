@@ -18,6 +18,13 @@ from intake.adapters.orm import (
     Rejection,
     TermCutoff,
 )
+from intake.domain.lifecycle import (
+    CANCELLABLE,
+    ApplicationStatus,
+    RejectionStatus,
+    SendStatus,
+    ServerState,
+)
 from intake.domain.model import Outcome
 
 
@@ -99,7 +106,7 @@ class Repository:
                     Message.account == account,
                     Message.folder == folder,
                     Message.uidvalidity == uidvalidity,
-                    Message.server_state == "pending",
+                    Message.server_state == ServerState.PENDING,
                 )
                 .order_by(Message.uid)
             )
@@ -115,7 +122,10 @@ class Repository:
         return self.session.scalars(query).all()
 
     # -- rejections -------------------------------------------------------------------------
-    def rejections(self, status: str = "open") -> Sequence[Rejection]:
+    def rejections(
+        self, status: RejectionStatus | None = RejectionStatus.OPEN
+    ) -> Sequence[Rejection]:
+        """Rejections in ``status`` (None: all), oldest first."""
         query = (
             select(Rejection)
             .options(
@@ -124,7 +134,7 @@ class Repository:
             )
             .order_by(Rejection.id)
         )
-        if status != "all":
+        if status is not None:
             query = query.where(Rejection.status == status)
         return self.session.scalars(query).all()
 
@@ -136,7 +146,7 @@ class Repository:
         return self.session.scalars(
             select(Rejection)
             .join(Rejection.message)
-            .where(Rejection.status == "open", Message.from_address == sender)
+            .where(Rejection.status == RejectionStatus.OPEN, Message.from_address == sender)
             .order_by(Message.received_at.desc(), Rejection.id.desc())
         ).all()
 
@@ -146,15 +156,6 @@ class Repository:
             select(Applicant).where(Applicant.name_key == key, Applicant.email == email)
         ).one_or_none()
 
-    def current_applications(self, applicant_id: int, term_id: int) -> Sequence[Application]:
-        return self.session.scalars(
-            select(Application).where(
-                Application.applicant_id == applicant_id,
-                Application.term_id == term_id,
-                Application.status == "accepted",
-            )
-        ).all()
-
     def current_applications_named(
         self, name_key: str, term_id: int | None = None
     ) -> Sequence[Application]:
@@ -162,7 +163,7 @@ class Repository:
         query = (
             select(Application)
             .join(Application.applicant)
-            .where(Applicant.name_key == name_key, Application.status == "accepted")
+            .where(Applicant.name_key == name_key, Application.status == ApplicationStatus.ACCEPTED)
         )
         if term_id is not None:
             query = query.where(Application.term_id == term_id)
@@ -181,20 +182,20 @@ class Repository:
     def acknowledgement(self, pk: int) -> Acknowledgement | None:
         return self.session.get(Acknowledgement, pk)
 
-    def acknowledgements(self, status: str | None = None) -> Sequence[Acknowledgement]:
+    def acknowledgements(self, status: SendStatus | None = None) -> Sequence[Acknowledgement]:
         query = select(Acknowledgement).order_by(Acknowledgement.due_at, Acknowledgement.id)
         if status:
             query = query.where(Acknowledgement.status == status)
         return self.session.scalars(query).all()
 
-    def acknowledgements_in(self, status: str) -> Sequence[Acknowledgement]:
+    def acknowledgements_in(self, status: SendStatus) -> Sequence[Acknowledgement]:
         return self.acknowledgements(status)
 
     def due_acknowledgements(self, now: datetime) -> Sequence[Acknowledgement]:
         query = (
             select(Acknowledgement)
             .where(
-                Acknowledgement.status == "pending",
+                Acknowledgement.status == SendStatus.PENDING,
                 Acknowledgement.due_at <= now,
                 or_(
                     Acknowledgement.next_attempt_at.is_(None),
@@ -215,7 +216,7 @@ class Repository:
             .join(Acknowledgement.application)
             .where(
                 Application.superseded_by_id == by_application,
-                Acknowledgement.status.in_(("pending", "claimed", "held", "failed")),
+                Acknowledgement.status.in_(sorted(CANCELLABLE)),
             )
         ).all()
 

@@ -12,7 +12,9 @@ from datetime import datetime
 from pathlib import Path
 
 from intake.adapters.exports import Column, Format, write_table
-from intake.domain.labels import ACK_LABELS, APPLICATION_STATUS_LABELS, ELIGIBILITY_LABELS
+from intake.domain.eligibility import EligibilityStatus
+from intake.domain.labels import ACK_LABELS, APPLICATION_STATUS_LABELS, ELIGIBILITY_LABELS, label
+from intake.domain.lifecycle import ApplicationStatus, SendStatus
 
 
 @dataclass(frozen=True)
@@ -30,12 +32,12 @@ class RosterRow:
     annual_consultations: int | None
     annual_open_days: int | None
     role: str | None
-    eligibility: str
+    eligibility: EligibilityStatus
     received_at: datetime
     completed_at: datetime
-    ack_status: str | None
+    ack_status: SendStatus | None
     ack_sent_at: datetime | None
-    status: str = "accepted"  # accepted | superseded
+    status: ApplicationStatus = ApplicationStatus.ACCEPTED
 
 
 def _yes_no(value: bool | None) -> str | None:
@@ -60,14 +62,11 @@ _FIELDS: tuple[tuple[Column, Cell], ...] = (
     (Column("年間相談件数", 12, "number"), lambda r: r.annual_consultations),
     (Column("年間開設日数", 12, "number"), lambda r: r.annual_open_days),
     (Column("現在の立場", 22), lambda r: r.role),
-    (Column("受講資格", 10), lambda r: ELIGIBILITY_LABELS.get(r.eligibility, r.eligibility)),
+    (Column("受講資格", 10), lambda r: label(ELIGIBILITY_LABELS, r.eligibility)),
     (Column("受信日時", 18, "datetime"), lambda r: r.received_at),
     (Column("書類完備日時", 18, "datetime"), lambda r: r.completed_at),
-    (STATUS_COLUMN, lambda r: APPLICATION_STATUS_LABELS.get(r.status, r.status)),
-    (
-        Column("受付完了メール", 14),
-        lambda r: ACK_LABELS.get(r.ack_status or "", r.ack_status or ""),
-    ),
+    (STATUS_COLUMN, lambda r: label(APPLICATION_STATUS_LABELS, r.status)),
+    (Column("受付完了メール", 14), lambda r: label(ACK_LABELS, r.ack_status)),
     (Column("送信日時", 18, "datetime"), lambda r: r.ack_sent_at),
 )
 

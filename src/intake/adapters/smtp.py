@@ -28,11 +28,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from types import TracebackType
 
 from intake.adapters.oauth import TokenError, fetch_token
 from intake.config import ConfigError, SmtpConfig
+from intake.domain.lifecycle import SendOutcome as SendOutcome  # the answer, in domain terms
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +49,6 @@ _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 _CRLF = b"\r\n"
 _END_OF_DATA = b".\r\n"
 _MAX_SERVER_TEXT = 300
-
-
-class SendOutcome(StrEnum):
-    SENT = "sent"
-    TEMPORARY = "temporary"
-    PERMANENT = "permanent"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from intake.domain.forms import ApplicationForm, ExperienceDeclaration
-from intake.domain.model import DOC_LABELS, DocType, Reason, ReasonCode, Term, open_terms
+from intake.domain.labels import DOC_LABELS
+from intake.domain.model import DocType, Reason, ReasonCode, Term, open_terms
 from intake.domain.reasons import reason
 from intake.domain.text import format_jst, same_name
 

@@ -24,16 +24,6 @@ class Outcome(StrEnum):
     SUPPLEMENT = "supplement"  # documents completing an earlier submission of the same applicant
 
 
-OUTCOME_LABELS: dict[Outcome, str] = {
-    Outcome.ACCEPTED: "受付",
-    Outcome.REJECTED: "不備",
-    Outcome.OTHER: "その他（問い合わせ等）",
-    Outcome.IGNORED: "自動応答・エラー通知",
-    Outcome.DUPLICATE: "重複",
-    Outcome.SUPPLEMENT: "追加書類",
-}
-
-
 class DocType(StrEnum):
     APPLICATION_FORM = "application_form"
     EXPERIENCE_SHEET = "experience_sheet"
@@ -41,14 +31,6 @@ class DocType(StrEnum):
     EXPERIENCE_PROOF = "experience_proof"
     QUALIFICATION_PROOF = "qualification_proof"
 
-
-DOC_LABELS: dict[DocType, str] = {
-    DocType.APPLICATION_FORM: "受講申込書",
-    DocType.EXPERIENCE_SHEET: "実務経験申告書",
-    DocType.EMPLOYMENT_CERTIFICATE: "在職証明書",
-    DocType.EXPERIENCE_PROOF: "実務経験の疎明資料",
-    DocType.QUALIFICATION_PROOF: "国家資格の疎明資料",
-}
 
 # The two agency forms must be Excel; the supporting documents may be scans or documents.
 FORM_EXTENSIONS = frozenset({"xlsx"})

@@ -22,7 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from intake.domain.model import DOC_LABELS, ReasonCode
+from intake.domain.labels import DOC_LABELS
+from intake.domain.model import ReasonCode
 
 # The operator templates are the one source of the operator wording; reading them here keeps
 # the parser in step when a template changes (intake.domain.reasons exposes no accessor).

@@ -73,30 +73,6 @@ _TEMPLATES: dict[ReasonCode, str] = {
 }
 
 
-# A short name for each code, for counts and summaries (the full sentence names one applicant).
-REASON_LABELS: dict[ReasonCode, str] = {
-    ReasonCode.SUBJECT_FORMAT: "件名の形式が違う",
-    ReasonCode.SUBJECT_NAME_NOT_ROMAJI: "件名の氏名がローマ字でない",
-    ReasonCode.OUTSIDE_PERIOD: "募集期間外の受信",
-    ReasonCode.MISSING_APPLICATION_FORM: "受講申込書がない",
-    ReasonCode.MISSING_EXPERIENCE_SHEET: "実務経験申告書がない",
-    ReasonCode.MISSING_EMPLOYMENT_CERTIFICATE: "在職証明書がない",
-    ReasonCode.ATTACHMENT_NAME_FORMAT: "添付ファイル名の形式が違う",
-    ReasonCode.ATTACHMENT_NAME_MISMATCH: "添付ファイル名の氏名が件名と違う",
-    ReasonCode.ATTACHMENT_FILE_TYPE: "添付ファイルの形式が使えない",
-    ReasonCode.FORM_NOT_XLSX: "様式が Excel（.xlsx）でない",
-    ReasonCode.ATTACHMENT_TOO_LARGE: "添付ファイルが大きすぎる",
-    ReasonCode.MESSAGE_TOO_LARGE: "メールが大きすぎる",
-    ReasonCode.PROCESSING_ERROR: "処理中のエラー",
-    ReasonCode.WORKBOOK_UNREADABLE: "Excel ファイルを読み取れない",
-    ReasonCode.FORM_NOT_OFFICIAL_TEMPLATE: "所定の様式でない",
-    ReasonCode.FORM_INVALID: "様式の記入に不備",
-    ReasonCode.FORM_NAME_MISMATCH: "様式の氏名が件名と違う",
-    ReasonCode.TERM_MISMATCH: "様式の期と受信日時が合わない",
-    ReasonCode.MISSING_QUALIFICATION_PROOF: "国家資格の証明書類がない",
-}
-
-
 def reason(code: ReasonCode, **details: object) -> Reason:
     return Reason(code=code, message=_TEMPLATES[code].format(**details))
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 
+from intake.domain.labels import DOC_LABELS
 from intake.domain.model import (
     ALLOWED_EXTENSIONS,
-    DOC_LABELS,
     FORM_EXTENSIONS,
     DocType,
     DocumentNames,

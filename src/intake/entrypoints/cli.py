@@ -20,8 +20,8 @@ from intake.adapters.lock import LockBusy
 from intake.adapters.mailparse import parse_mail_headers
 from intake.adapters.orm import Application, Message
 from intake.adapters.schema import current_revision, upgrade
-from intake.domain.labels import APPLICATION_STATUS_LABELS, ELIGIBILITY_LABELS
-from intake.domain.model import OUTCOME_LABELS, TOKYO, Outcome
+from intake.domain.labels import APPLICATION_STATUS_LABELS, ELIGIBILITY_LABELS, OUTCOME_LABELS
+from intake.domain.model import TOKYO, Outcome
 from intake.entrypoints.common import (
     EPILOG,
     EXIT_FAILURE,
@@ -34,8 +34,8 @@ from intake.entrypoints.ops_export import attachments_group, export_group, terms
 from intake.entrypoints.ops_notify import notify
 from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
 from intake.entrypoints.rejections import rejections
+from intake.services.errors import NotFound
 from intake.services.ingest import Source, record_message
-from intake.services.review import NotFound
 
 
 @click.group(

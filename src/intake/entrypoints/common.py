@@ -17,10 +17,11 @@ from intake.adapters.schema import SchemaOutdated
 from intake.adapters.smtp import SmtpError
 from intake.bootstrap import App, build_app
 from intake.config import ConfigError, config_path_from, load_settings
+from intake.domain.lifecycle import IllegalTransition, RejectionStatus
 from intake.entrypoints.output import console
 from intake.services.acks import AckNotFound, AckStateError
 from intake.services.cutoff import CutoffIncomplete, UnknownTerm
-from intake.services.review import NotFound
+from intake.services.errors import NotFound
 
 EXIT_FAILURE = 1
 EXIT_CONFIG = 2
@@ -63,12 +64,22 @@ def operator_errors(func: Callable[P, R]) -> Callable[P, R]:
             fail(str(exc), EXIT_MAIL_SERVER)
         except (NotFound, AckNotFound, UnknownTerm) as exc:
             fail(str(exc), EXIT_NOT_FOUND)
-        except (AckStateError, CutoffIncomplete) as exc:
+        except (AckStateError, IllegalTransition, CutoffIncomplete) as exc:
             fail(str(exc), EXIT_FAILURE)
         except OperationalError as exc:
             fail(f"データベースに接続できません（{first_line(exc.orig)}）", EXIT_DATABASE)
 
     return wrapper
+
+
+# `--status` of the rejection lists: a state, or every rejection.
+ALL = "all"
+REJECTION_STATUS_CHOICES = [*(s.value for s in RejectionStatus), ALL]
+
+
+def rejection_status(choice: str) -> RejectionStatus | None:
+    """The rejection state a `--status` choice selects; None for all."""
+    return None if choice == ALL else RejectionStatus(choice)
 
 
 def first_line(error: object) -> str:

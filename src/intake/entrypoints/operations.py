@@ -11,14 +11,14 @@ import click
 
 from intake.adapters.lock import LockBusy
 from intake.adapters.orm import Acknowledgement
-from intake.domain.labels import ACK_LABELS
+from intake.domain.labels import ACK_LABELS, label
+from intake.domain.lifecycle import RejectionStatus, SendStatus, ServerState
 from intake.domain.model import TOKYO
 from intake.entrypoints.common import EXIT_BUSY, EXIT_FAILURE, Context, operator_errors, pass_ctx
 from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
 from intake.services import acks as ack_service
 from intake.services.audit import operator_name
-
-ACK_STATUSES = ["pending", "claimed", "sending", "sent", "held", "failed", "cancelled"]
+from intake.services.cutoff import CutoffRun
 
 
 class IsoDateTime(click.ParamType):  # type: ignore[type-arg]
@@ -62,7 +62,11 @@ def acks() -> None:
 
 
 @acks.command("list")
-@click.option("--status", type=click.Choice(ACK_STATUSES), help="この状態のものだけ表示する。")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in SendStatus]),
+    help="この状態のものだけ表示する。",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON 配列で出力する。")
 @pass_ctx
 @operator_errors
@@ -70,7 +74,7 @@ def acks_list(ctx: Context, status: str | None, as_json: bool) -> None:
     """受付完了メールを送信予定日時の順に表示する。"""
     app = ctx.app()
     with app.uow() as uow:
-        rows = uow.repo.acknowledgements(status)
+        rows = uow.repo.acknowledgements(SendStatus(status) if status else None)
         if as_json:
             print_json([ack_json(r) for r in rows])
             return
@@ -83,7 +87,7 @@ def acks_list(ctx: Context, status: str | None, as_json: bool) -> None:
                     str(r.application_id),
                     r.to_address,
                     short_jst(r.due_at),
-                    ACK_LABELS.get(r.status, r.status),
+                    label(ACK_LABELS, r.status),
                     short_jst(r.sent_at),
                     r.note or "",
                 ]
@@ -135,9 +139,7 @@ def _ack_action(name: str, verb: str, help_text: str) -> click.Command:
     @operator_errors
     def command(ctx: Context, ack_id: int, note: str | None, operator: str | None) -> None:
         row = action(ctx.app().uow(), ack_id, note, operator=operator_name(operator))
-        click.echo(
-            f"受付完了メール {row.id} を{verb}（状態: {ACK_LABELS.get(row.status, row.status)}）。"
-        )
+        click.echo(f"受付完了メール {row.id} を{verb}（状態: {label(ACK_LABELS, row.status)}）。")
 
     return command
 
@@ -181,13 +183,13 @@ def cutoff(ctx: Context, term_id: int, now: datetime | None) -> None:
         click.echo("別の締切処理が実行中のため、今回は何もしません。", err=True)
         sys.exit(EXIT_FAILURE)
     term = result.term
-    if result.status == "not_due":
+    if result.status is CutoffRun.NOT_DUE:
         click.echo(
             f"{term.name}はまだ締切前です（締切 {short_jst(term.closes_at)}）。何もしません。"
         )
         return
     assert result.cutoff is not None
-    if result.status == "already_done":
+    if result.status is CutoffRun.ALREADY_DONE:
         click.echo(
             f"{term.name}（締切 {short_jst(term.closes_at)}）の締切処理は実行済みです"
             f"（名簿 第{result.cutoff.version}版、{short_jst(result.cutoff.ran_at)}）。"
@@ -220,14 +222,14 @@ def status(ctx: Context) -> None:
             out.print(f"  直近のエラー: {state.last_error or 'なし'}", markup=False)
         if not states:
             out.print("まだ一度も取り込んでいません（intake poll --once または intake run）。")
-        pending_marks = sum(1 for m in uow.repo.messages() if m.server_state == "pending")
+        pending_marks = sum(1 for m in uow.repo.messages() if m.server_state is ServerState.PENDING)
         all_acks = uow.repo.acknowledgements()
-        due = [a for a in all_acks if a.status == "pending" and a.due_at <= now]
-        held = [a for a in all_acks if a.status == "held"]
-        failed = [a for a in all_acks if a.status == "failed"]
-        in_flight = [a for a in all_acks if a.status in ("claimed", "sending")]
+        due = [a for a in all_acks if a.status is SendStatus.PENDING and a.due_at <= now]
+        held = [a for a in all_acks if a.status is SendStatus.HELD]
+        failed = [a for a in all_acks if a.status is SendStatus.FAILED]
+        in_flight = [a for a in all_acks if a.status in (SendStatus.CLAIMED, SendStatus.SENDING)]
         out.print(f"処理済みの印をまだ付けていないメール: {pending_marks} 件")
-        out.print(f"未対応の不備: {len(uow.repo.rejections('open'))} 件")
+        out.print(f"未対応の不備: {len(uow.repo.rejections(RejectionStatus.OPEN))} 件")
         out.print(f"送信予定を過ぎた受付完了メール: {len(due)} 件")
         out.print(f"保留中の受付完了メール: {len(held)} 件" + ("（要確認）" if held else ""))
         out.print(

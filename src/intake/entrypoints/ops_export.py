@@ -17,14 +17,18 @@ import click
 from intake.adapters.exports import Format, guess_format
 from intake.adapters.formspecs import FORM_SPECS
 from intake.config import Settings
+from intake.domain.labels import REJECTION_STATUS_LABELS, TERM_STATE_LABELS, label
+from intake.domain.lifecycle import ApplicationStatus, RejectionStatus, TermState, term_state
 from intake.domain.model import Term, odd_deadline
 from intake.entrypoints.common import (
     EXIT_CONFIG,
     EXIT_FAILURE,
+    REJECTION_STATUS_CHOICES,
     Context,
     fail,
     operator_errors,
     pass_ctx,
+    rejection_status,
 )
 from intake.entrypoints.operations import IsoDateTime
 from intake.entrypoints.output import iso_jst, print_json, print_table, short_jst
@@ -121,8 +125,8 @@ def export_applications_command(
 @_out_option
 @click.option(
     "--status",
-    type=click.Choice(["open", "resolved", "all"]),
-    default="open",
+    type=click.Choice(REJECTION_STATUS_CHOICES),
+    default=RejectionStatus.OPEN.value,
     show_default=True,
     help="open: 未対応 / resolved: 対応済み / all: すべて",
 )
@@ -136,18 +140,18 @@ def export_rejections_command(
     """不備ログを書き出す（理由は 1 セルに改行区切り）。"""
     app = ctx.app()
     path = out.resolve()
+    selected = rejection_status(status)
     try:
         result = export_rejections(
             app.uow(),
             path,
             _resolve_format(out, fmt),
-            status=status,
+            status=selected,
             operator=operator_name(operator),
         )
     except OSError as exc:
         _write_failed(path, exc)
-    label = {"open": "未対応の不備", "resolved": "対応済みの不備", "all": "不備"}[status]
-    _report_export(label, result)
+    _report_export(f"{label(REJECTION_STATUS_LABELS, selected)}の不備", result)
 
 
 # -- attachments -------------------------------------------------------------------------------
@@ -206,50 +210,36 @@ def attachments_get(
 
 
 # -- terms -------------------------------------------------------------------------------------
-TERM_STATE_LABELS = {
-    "not_open": "受付開始前",
-    "open": "受付中",
-    "cutoff_pending": "締切処理待ち",
-    "cutoff_done": "締切処理済み",
-}
-
-
 @dataclass(frozen=True)
 class TermOverview:
     term: Term
-    state: str  # a key of TERM_STATE_LABELS
+    state: TermState
     cutoff_version: int | None  # of the cutoff for the deadline in force
     current_applications: int
     open_rejections: int  # open rejections of mail received in the period
 
     @property
     def state_label(self) -> str:
-        label = TERM_STATE_LABELS[self.state]
-        return f"{label}（v{self.cutoff_version}）" if self.cutoff_version else label
+        text = TERM_STATE_LABELS[self.state]
+        return f"{text}（v{self.cutoff_version}）" if self.cutoff_version else text
 
 
 def term_overviews(settings: Settings, uow: UnitOfWork, now: datetime) -> list[TermOverview]:
     with uow:
         applications = uow.repo.applications()
-        open_rejections = uow.repo.rejections("open")
+        open_rejections = uow.repo.rejections(RejectionStatus.OPEN)
         overviews = []
         for term in sorted(settings.terms, key=lambda t: (t.opens_at, t.id)):
             done = uow.repo.cutoff_for(term.id, term.closes_at)
-            if done is not None:
-                state = "cutoff_done"
-            elif term.closes_at <= now:
-                state = "cutoff_pending"
-            elif term.opens_at <= now:
-                state = "open"
-            else:
-                state = "not_open"
             overviews.append(
                 TermOverview(
                     term=term,
-                    state=state,
+                    state=term_state(term, now, cutoff_done=done is not None),
                     cutoff_version=done.version if done else None,
                     current_applications=sum(
-                        1 for a in applications if a.term_id == term.id and a.status == "accepted"
+                        1
+                        for a in applications
+                        if a.term_id == term.id and a.status is ApplicationStatus.ACCEPTED
                     ),
                     open_rejections=sum(
                         1 for r in open_rejections if term.contains(r.message.received_at)

@@ -8,6 +8,7 @@ import click
 
 from intake.adapters.lock import LockBusy, exclusive
 from intake.config import ConfigError
+from intake.domain.lifecycle import SendStatus
 from intake.entrypoints.common import EXIT_FAILURE, Context, fail, operator_errors, pass_ctx
 from intake.entrypoints.output import short_jst
 from intake.services import notices as notice_service
@@ -87,13 +88,13 @@ def notify(
             "別の送信処理が実行中のため、送信しませんでした。しばらくしてからもう一度実行してください",
             EXIT_FAILURE,
         )
-    if row.status == "sent":
+    if row.status is SendStatus.SENT:
         click.echo(
             f"不備のご連絡を送信しました（通知 {row.id}、宛先 {row.to_address}、"
             f"{short_jst(row.sent_at)}、Message-ID {row.message_id}）。"
         )
         return
-    if row.status == "held":
+    if row.status is SendStatus.HELD:
         click.echo(
             f"不備のご連絡（通知 {row.id}）は送信結果が不明です: {row.note}\n"
             "相手に届いたかどうかを確かめてください。届いていなければ --again を付けて"

@@ -12,15 +12,23 @@ from intake.adapters.formreader import read_application_form, read_experience_sh
 from intake.adapters.orm import Rejection
 from intake.adapters.workbook import WorkbookError
 from intake.bootstrap import App
-from intake.domain.labels import REJECTION_STATUS_LABELS, RESOLUTION_LABELS
-from intake.domain.model import ReasonCode
-from intake.entrypoints.common import EXIT_FAILURE, Context, operator_errors, pass_ctx
+from intake.domain.labels import REJECTION_STATUS_LABELS, RESOLUTION_LABELS, label
+from intake.domain.lifecycle import RejectionStatus
+from intake.domain.model import DocType, ReasonCode
+from intake.entrypoints.common import (
+    EXIT_FAILURE,
+    REJECTION_STATUS_CHOICES,
+    Context,
+    operator_errors,
+    pass_ctx,
+    rejection_status,
+)
 from intake.entrypoints.operations import IsoDateTime
 from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
 from intake.services.audit import operator_name
+from intake.services.errors import NotFound
 from intake.services.review import (
     AlreadyResolved,
-    NotFound,
     ReviewError,
     accept,
     reprocess,
@@ -51,7 +59,7 @@ def rejection_json(rejection: Rejection) -> dict[str, Any]:
 def _select(
     app: App,
     *,
-    status: str,
+    status: RejectionStatus | None,
     term_id: int | None,
     reason: str | None,
     since: datetime | None,
@@ -82,8 +90,8 @@ def rejections() -> None:
 @rejections.command("list")
 @click.option(
     "--status",
-    type=click.Choice(["open", "resolved", "all"]),
-    default="open",
+    type=click.Choice(REJECTION_STATUS_CHOICES),
+    default=RejectionStatus.OPEN.value,
     show_default=True,
     help="open: 未対応 / resolved: 対応済み / all: すべて",
 )
@@ -106,7 +114,9 @@ def rejections_list(
     as_json: bool,
 ) -> None:
     """不備ログを表示する（既定は未対応のもの）。"""
-    rows = _select(ctx.app(), status=status, term_id=term_id, reason=reason, since=since)
+    rows = _select(
+        ctx.app(), status=rejection_status(status), term_id=term_id, reason=reason, since=since
+    )
     if as_json:
         print_json([rejection_json(r) for r in rows])
         return
@@ -120,7 +130,7 @@ def rejections_list(
                 r.message.from_address or "",
                 r.message.subject or "（件名なし）",
                 "\n".join(f"{x.code}: {x.message}" for x in r.reasons),
-                REJECTION_STATUS_LABELS.get(r.status, r.status),
+                label(REJECTION_STATUS_LABELS, r.status),
             ]
             for r in rows
         ],
@@ -131,13 +141,13 @@ def _form_summary(app: App, rejection: Rejection) -> list[str]:
     """What the attached forms said, as far as they could be read (never fails)."""
     lines: list[str] = []
     for attachment in rejection.message.attachments:
-        if attachment.doc_type not in ("application_form", "experience_sheet"):
+        if attachment.doc_type not in (DocType.APPLICATION_FORM, DocType.EXPERIENCE_SHEET):
             continue
         if not (attachment.filename or "").lower().endswith(".xlsx"):
             continue
         data = app.store.read(attachment.stored_path)
         try:
-            if attachment.doc_type == "application_form":
+            if attachment.doc_type == DocType.APPLICATION_FORM:
                 form = read_application_form(data, attachment.filename or "").application
                 if form is not None:
                     lines.append(
@@ -193,7 +203,7 @@ def rejections_show(ctx: Context, rejection_id: int, as_json: bool) -> None:
             return
         m = rejection.message
         out = console()
-        state = REJECTION_STATUS_LABELS.get(rejection.status, rejection.status)
+        state = label(REJECTION_STATUS_LABELS, rejection.status)
         out.print(f"不備記録 {rejection.id}（{state}）", markup=False)
         out.print(f"件名　　: {m.subject or '（件名なし）'}", markup=False)
         out.print(f"差出人　: {m.from_display or m.from_address or ''}", markup=False)
@@ -220,10 +230,10 @@ def rejections_show(ctx: Context, rejection_id: int, as_json: bool) -> None:
                 + (f"「{event.note}」" if event.note else ""),
                 markup=False,
             )
-        if rejection.status == "resolved":
-            label = RESOLUTION_LABELS.get(rejection.resolution or "", rejection.resolution)
+        if rejection.status is RejectionStatus.RESOLVED:
+            how = label(RESOLUTION_LABELS, rejection.resolution)
             out.print(
-                f"対応: {label}（{short_jst(rejection.resolved_at)} {rejection.resolved_by}）"
+                f"対応: {how}（{short_jst(rejection.resolved_at)} {rejection.resolved_by}）"
                 f"「{rejection.note or ''}」",
                 markup=False,
             )
@@ -276,7 +286,10 @@ def rejections_reprocess(
         targets = [rejection_id]
     else:
         targets = [
-            r.id for r in _select(app, status="open", term_id=term_id, reason=reason, since=None)
+            r.id
+            for r in _select(
+                app, status=RejectionStatus.OPEN, term_id=term_id, reason=reason, since=None
+            )
         ]
     who = operator_name(operator)
     failures = 0

@@ -23,9 +23,16 @@ from intake.adapters.mailcompose import (
     render,
 )
 from intake.adapters.orm import Acknowledgement, Application
-from intake.adapters.smtp import SendOutcome, SmtpSender
+from intake.adapters.smtp import SmtpSender
 from intake.config import Settings
-from intake.domain.labels import ACK_LABELS
+from intake.domain import lifecycle
+from intake.domain.lifecycle import (
+    INTERRUPTED,
+    ApplicationStatus,
+    IllegalTransition,
+    RetryPolicy,
+    SendStatus,
+)
 from intake.domain.model import TOKYO
 from intake.domain.schedule import ack_due_at
 from intake.services import audit
@@ -33,7 +40,6 @@ from intake.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_RESULT = "送信結果不明"
 _MACHINE_LOCALPARTS = {"postmaster", "mailer-daemon"}
 
 
@@ -55,7 +61,7 @@ def schedule_acknowledgement(
 ) -> Acknowledgement:
     """Queue the acknowledgement of a (new) current application; cancel its predecessors'."""
     for earlier in uow.repo.unsent_acknowledgements_of_superseded(application.id):
-        earlier.status = "cancelled"
+        earlier.status = lifecycle.cancel(earlier.status)
         earlier.note = f"再提出（申込 {application.id}）により取消"
     ack = settings.ack
     due = ack_due_at(
@@ -66,7 +72,10 @@ def schedule_acknowledgement(
         send_window=ack.send_window,
     )
     row = Acknowledgement(
-        application=application, to_address=application.email, due_at=due, status="pending"
+        application=application,
+        to_address=application.email,
+        due_at=due,
+        status=SendStatus.PENDING,
     )
     uow.repo.add(row)
     return row
@@ -85,16 +94,15 @@ def recover_interrupted(uow: UnitOfWork) -> list[Acknowledgement]:
     """After a crash: 'sending' rows are held (fate unknown), 'claimed' rows are queued again."""
     held: list[Acknowledgement] = []
     with uow:
-        for row in uow.repo.acknowledgements_in("sending"):
-            row.status = "held"
+        for row in uow.repo.acknowledgements_in(SendStatus.SENDING):
+            row.status = lifecycle.recover(row.status)
             row.note = (
-                f"{UNKNOWN_RESULT}: 送信中に処理が中断したため、届いたかどうか分かりません。"
-                f"届いていなければ `intake acks release {row.id}`、"
+                f"{INTERRUPTED}届いていなければ `intake acks release {row.id}`、"
                 f"届いていれば `intake acks confirm {row.id}` を実行してください。"
             )
             held.append(row)
-        for row in uow.repo.acknowledgements_in("claimed"):
-            row.status = "pending"
+        for row in uow.repo.acknowledgements_in(SendStatus.CLAIMED):
+            row.status = lifecycle.recover(row.status)
         uow.commit()
     return held
 
@@ -113,7 +121,7 @@ def send_due(
     with uow:
         claimed = list(uow.repo.due_acknowledgements(now))
         for row in claimed:
-            row.status = "claimed"
+            row.status = lifecycle.claim(row.status)
             row.claimed_at = datetime.now(UTC)
         uow.commit()
         claimed_ids = [row.id for row in claimed]
@@ -128,9 +136,9 @@ def send_due(
     finally:
         # Whatever was claimed but not reached (a connection failure) goes back to the queue.
         with uow:
-            for row in uow.repo.acknowledgements_in("claimed"):
+            for row in uow.repo.acknowledgements_in(SendStatus.CLAIMED):
                 if row.id in claimed_ids:
-                    row.status = "pending"
+                    row.status = lifecycle.unclaim(row.status)
             uow.commit()
     return report
 
@@ -146,16 +154,16 @@ def _send_one(
     assert settings.smtp is not None
     with uow:
         row = uow.repo.acknowledgement(ack_id)
-        if row is None or row.status != "claimed":
+        if row is None or row.status is not SendStatus.CLAIMED:
             return
-        if row.application.status != "accepted":
-            row.status = "cancelled"  # superseded while it waited in the queue
+        if row.application.status is not ApplicationStatus.ACCEPTED:
+            row.status = lifecycle.cancel(row.status)  # superseded while it waited in the queue
             row.note = f"申込 {row.application_id} が再提出で置き換えられたため取消"
             uow.commit()
             return
         local = row.to_address.split("@", 1)[0].lower()
         if local in _MACHINE_LOCALPARTS:
-            row.status = "failed"
+            row.status = lifecycle.refuse(row.status)
             row.note = f"自動応答用のアドレス（{row.to_address}）には送りません。"
             uow.commit()
             report.failed.append(row)
@@ -165,39 +173,45 @@ def _send_one(
             data = _compose(settings, row, message_id)
         except Exception as exc:  # a template problem must not stop the others
             log.exception("acknowledgement %s could not be composed", row.id)
-            row.status = "failed"
+            row.status = lifecycle.refuse(row.status)
             row.note = f"メール本文を作成できませんでした（{type(exc).__name__}: {exc}）"
             uow.commit()
             report.failed.append(row)
             return
         # The point of no return: from here a crash leaves "sending", i.e. held for a person.
-        row.status = "sending"
+        row.status = lifecycle.begin_send(row.status)
         row.message_id = message_id
         row.attempts += 1
         uow.commit()
         result = sender.send(data, sender=settings.smtp.from_address, recipient=row.to_address)
         # Logged before it is committed: if the commit fails, the server's answer is not lost.
         log.info("acknowledgement %s to %s: %s", row.id, row.to_address, result.outcome.value)
-        if result.outcome is SendOutcome.SENT:
-            row.status = "sent"
+        step = lifecycle.after_send(
+            row.status,
+            result.outcome,
+            row.attempts,
+            _retry_policy(settings),
+            detail=result.detail,
+        )
+        row.status, row.note = step.status, step.note
+        if step.status is SendStatus.SENT:
             row.sent_at = datetime.now(UTC)
-            row.note = None
             report.sent.append(row)
-        elif result.outcome is SendOutcome.UNKNOWN:
-            row.status = "held"
-            row.note = f"{UNKNOWN_RESULT}: {result.detail}"
+        elif step.status is SendStatus.HELD:
             report.held.append(row)
-        elif result.outcome is SendOutcome.TEMPORARY and row.attempts < settings.ack.max_attempts:
-            row.status = "pending"
-            delay = settings.ack.retry_base_seconds * 2 ** (row.attempts - 1)
-            row.next_attempt_at = now + timedelta(seconds=delay)
-            row.note = f"{row.attempts} 回目の送信に失敗、再送予定: {result.detail}"
+        elif step.retry_after is not None:
+            row.next_attempt_at = now + step.retry_after
             report.retrying.append(row)
         else:
-            row.status = "failed"
-            row.note = result.detail
             report.failed.append(row)
         uow.commit()
+
+
+def _retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.ack.max_attempts,
+        base_delay=timedelta(seconds=settings.ack.retry_base_seconds),
+    )
 
 
 def _compose(settings: Settings, row: Acknowledgement, message_id: str) -> bytes:
@@ -242,9 +256,7 @@ def _compose(settings: Settings, row: Acknowledgement, message_id: str) -> bytes
 def hold(uow: UnitOfWork, ack_id: int, note: str | None, *, operator: str) -> Acknowledgement:
     with uow:
         row = _get(uow, ack_id)
-        if row.status not in ("pending", "failed"):
-            raise AckStateError(f"受付完了メール {ack_id} は{_label(row)}のため保留にできません")
-        row.status = "held"
+        row.status = _move(row, lifecycle.hold)
         row.note = note or "担当者が保留"
         audit.record(uow, operator=operator, action="ack.hold", target=f"ack:{row.id}", note=note)
         uow.commit()
@@ -255,9 +267,7 @@ def release(uow: UnitOfWork, ack_id: int, note: str | None, *, operator: str) ->
     """Back to the queue: after a hold, a failure, or an unknown result the operator checked."""
     with uow:
         row = _get(uow, ack_id)
-        if row.status not in ("held", "failed"):
-            raise AckStateError(f"受付完了メール {ack_id} は{_label(row)}のため再開できません")
-        row.status = "pending"
+        row.status = _move(row, lifecycle.release)
         row.next_attempt_at = None
         previous = row.note
         row.note = note or "担当者が再開"
@@ -279,9 +289,7 @@ def confirm_sent(
     """An operator established that a held (unknown) acknowledgement did arrive."""
     with uow:
         row = _get(uow, ack_id)
-        if row.status != "held":
-            raise AckStateError(f"受付完了メール {ack_id} は保留中ではありません（{_label(row)}）")
-        row.status = "sent"
+        row.status = _move(row, lifecycle.confirm)
         row.sent_at = row.sent_at or datetime.now(UTC)
         previous = row.note
         row.note = note or "担当者が到着を確認"
@@ -297,8 +305,11 @@ def confirm_sent(
         return row
 
 
-def _label(row: Acknowledgement) -> str:
-    return f"「{ACK_LABELS.get(row.status, row.status)}」"
+def _move(row: Acknowledgement, transition: Callable[[SendStatus], SendStatus]) -> SendStatus:
+    try:
+        return transition(row.status)
+    except IllegalTransition as exc:
+        raise AckStateError(str(exc.about(f"受付完了メール {row.id}"))) from exc
 
 
 def _get(uow: UnitOfWork, ack_id: int) -> Acknowledgement:

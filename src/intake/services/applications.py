@@ -25,11 +25,22 @@ from intake.adapters.orm import (
 from intake.adapters.workbook import WorkbookError
 from intake.config import Settings
 from intake.domain.crosscheck import cross_check
-from intake.domain.eligibility import judge_eligibility
+from intake.domain.eligibility import EligibilityStatus, judge_eligibility
 from intake.domain.forms import ApplicationForm, ExperienceDeclaration, FormReading
-from intake.domain.model import DOC_LABELS, TOKYO, DocType, Outcome, Reason, ReasonCode, Term
+from intake.domain.labels import DOC_LABELS
+from intake.domain.lifecycle import ApplicationStatus, Resolution, resolve, supersede
+from intake.domain.model import TOKYO, DocType, Outcome, Reason, ReasonCode, Term
 from intake.domain.reasons import reason
 from intake.domain.rules import Decision, missing_documents
+from intake.domain.submissions import (
+    MISSING_CODES,
+    ApplicantKey,
+    CurrentApplication,
+    OpenSubmission,
+    closed_by,
+    completed_submission,
+    supersession,
+)
 from intake.domain.text import clean_text, name_key
 from intake.services import audit
 from intake.services.acks import schedule_acknowledgement
@@ -37,17 +48,6 @@ from intake.services.unit_of_work import UnitOfWork
 
 # The audit trail's name for what intake itself decides (supplements, resubmissions).
 SYSTEM = "intake"
-
-# Reasons a later mail with the missing documents can cure.
-MISSING_CODES = frozenset(
-    {
-        ReasonCode.MISSING_APPLICATION_FORM,
-        ReasonCode.MISSING_EXPERIENCE_SHEET,
-        ReasonCode.MISSING_EMPLOYMENT_CERTIFICATE,
-        ReasonCode.MISSING_QUALIFICATION_PROOF,
-    }
-)
-SUPPORTING = frozenset({DocType.EXPERIENCE_PROOF, DocType.QUALIFICATION_PROOF})
 
 
 @dataclass
@@ -84,8 +84,15 @@ def judge_application(
         if row.doc_type
     ]
     if decision.reasons and all(r.code in MISSING_CODES for r in decision.reasons) and documents:
-        earlier = _open_submission(uow, name, message, documents)
-        if earlier is not None:
+        found = completed_submission(
+            ApplicantKey(frozenset(message.term_ids), name, message.from_address),
+            message.id,
+            (d.doc_type for d in documents),
+            _open_submissions(uow, message.from_address),
+        )
+        if found is not None:
+            earlier = uow.repo.rejection(found.rejection_id)
+            assert earlier is not None
             return _complete(uow, store, settings, message, name, earlier, documents)
     return _judge(uow, settings, message, name, list(decision.reasons), documents)
 
@@ -201,17 +208,31 @@ def _create_application(
             d.doc_type is DocType.QUALIFICATION_PROOF for d in documents
         ),
     )
+    key = ApplicantKey(frozenset({term.id}), name, message.from_address, application.email)
+    current = {a.id: a for a in uow.repo.current_applications_named(name_key(name), term.id)}
+    decided = supersession(key, first.received_at, [current_snapshot(a) for a in current.values()])
+    if decided.same_name_elsewhere:
+        # Same name, neither address agrees: perhaps one person applying twice (counted twice).
+        warnings = [
+            *warnings,
+            *(
+                f"同じ氏名（ローマ字）の申込が別のアドレス（{current[a.application_id].email}）"
+                f"からもあります（申込 {a.application_id}）。"
+                "同じ方であれば、どちらかを整理してください。"
+                for a in decided.same_name_elsewhere
+            ),
+        ]
     record = Application(
         applicant=applicant,
         term_id=term.id,
-        status="accepted",
+        status=ApplicationStatus.ACCEPTED,
         message_pk=first.id,
         received_at=first.received_at,
         completed_at=message.received_at,
         name_romaji=name,
         name_kanji=application.name_kanji,
         email=message.from_address,
-        eligibility=eligibility.status.value,
+        eligibility=eligibility.status,
         eligibility_explanation=eligibility.explanation,
         form=application.model_dump(mode="json"),
         warnings=warnings,
@@ -232,109 +253,81 @@ def _create_application(
             for i, e in enumerate(experience.entries if experience else ())
         ],
     )
-    same_name_elsewhere = [
-        a
-        for a in uow.repo.current_applications_named(applicant.name_key, term.id)
-        if a.applicant.email != address_key
-    ]
-    if same_name_elsewhere:
-        # Two addresses, one name: perhaps one person applying twice (counted twice).
-        record.warnings = [
-            *record.warnings,
-            *(
-                f"同じ氏名（ローマ字）の申込が別のアドレス（{a.email}）からもあります"
-                f"（申込 {a.id}）。同じ方であれば、どちらかを整理してください。"
-                for a in same_name_elsewhere
-            ),
-        ]
     uow.repo.add(record)
     uow.session.flush()
-    current = [a for a in uow.repo.current_applications(applicant.id, term.id) if a.id != record.id]
-    newer = [a for a in current if a.received_at > record.received_at]
-    if newer:
-        # A submission begun earlier but completed later never replaces a newer application.
-        record.status = "superseded"
-        record.superseded_by_id = max(newer, key=lambda a: a.received_at).id
+    if decided.superseded_by is not None:
+        record.status = supersede(record.status)
+        record.superseded_by_id = decided.superseded_by.application_id
     else:
-        for earlier in current:
-            earlier.status = "superseded"
+        for replaced in decided.replaces:
+            earlier = current[replaced.application_id]
+            earlier.status = supersede(earlier.status)
             earlier.superseded_by_id = record.id
         schedule_acknowledgement(uow, settings, record)
     for document in documents:
         document.row.application_id = record.id
-    _close_superseded_submissions(uow, record, name, message, first)
+    _close_superseded_submissions(uow, record, key, message, first)
     for source in {first.id: first, message.id: message}.values():
         source.application_id = record.id
     return record
 
 
+def current_snapshot(application: Application) -> CurrentApplication:
+    """A current application as the submission rules see it."""
+    key = ApplicantKey(
+        frozenset({application.term_id}),
+        application.name_romaji,
+        application.email,
+        application.form.get("email"),
+    )
+    return CurrentApplication(application.id, key, application.received_at)
+
+
+def _open_submissions(uow: UnitOfWork, sender: str | None) -> list[OpenSubmission]:
+    """The open rejections of mail from ``sender`` (by address; never a whole term)."""
+    if sender is None:
+        return []
+    found = []
+    for rejection in uow.repo.open_rejections_from(sender):
+        mail = rejection.message
+        if mail.applicant_name is None:
+            continue  # no name in the subject: nobody's submission to complete
+        found.append(
+            OpenSubmission(
+                rejection_id=rejection.id,
+                message_id=mail.id,
+                key=ApplicantKey(frozenset(mail.term_ids), mail.applicant_name, mail.from_address),
+                received_at=mail.received_at,
+                codes=frozenset(r.code for r in rejection.reasons),
+            )
+        )
+    return found
+
+
 def _close_superseded_submissions(
-    uow: UnitOfWork, record: Application, name: str, message: Message, first: Message
+    uow: UnitOfWork, record: Application, key: ApplicantKey, message: Message, first: Message
 ) -> None:
     """A complete application makes the same applicant's earlier incomplete submissions in
     that term moot: close them, so a late supplement cannot revive the older one."""
-    assert message.from_address is not None
-    key = name_key(name)
-    for rejection in uow.repo.open_rejections_from(message.from_address):
-        earlier = rejection.message
-        if earlier.id in (message.id, first.id) or earlier.applicant_name is None:
-            continue
-        if name_key(earlier.applicant_name) != key or record.term_id not in earlier.term_ids:
-            continue
-        if not {ReasonCode(r.code) for r in rejection.reasons} <= MISSING_CODES:
-            continue
-        if earlier.received_at > message.received_at:
-            continue
-        rejection.status = "resolved"
-        rejection.resolution = "resubmitted"
-        rejection.resolved_at = datetime.now(UTC)
-        rejection.resolved_by = SYSTEM
-        rejection.note = f"書類のそろった申込（申込 {record.id}）を受け付けたため"
+    moot = closed_by(
+        key,
+        own_messages=(message.id, first.id),
+        completed_at=message.received_at,
+        open_submissions=_open_submissions(uow, message.from_address),
+    )
+    for submission in moot:
+        rejection = uow.repo.rejection(submission.rejection_id)
+        assert rejection is not None
+        note = f"書類のそろった申込（申込 {record.id}）を受け付けたため"
+        resolve(rejection, Resolution.RESUBMITTED, SYSTEM, note, at=datetime.now(UTC))
         audit.record(
             uow,
             operator=SYSTEM,
             action="rejection.resubmitted",
             target=f"rejection:{rejection.id}",
-            note=rejection.note,
+            note=note,
             application_id=record.id,
         )
-
-
-def _open_submission(
-    uow: UnitOfWork, name: str, message: Message, documents: Sequence[Document]
-) -> Rejection | None:
-    """The applicant's latest open rejection that only lacked documents this mail brings."""
-    key = name_key(name)
-    brought = {d.doc_type for d in documents}
-    assert message.from_address is not None
-    for rejection in uow.repo.open_rejections_from(message.from_address):
-        earlier = rejection.message
-        if earlier.id == message.id:
-            continue  # a message reprocessed never completes itself
-        if earlier.applicant_name is None or name_key(earlier.applicant_name) != key:
-            continue
-        if not set(earlier.term_ids) & set(message.term_ids):
-            continue  # a supplement completes a submission of the same term only
-        codes = {ReasonCode(r.code) for r in rejection.reasons}
-        if not codes or not codes <= MISSING_CODES:
-            continue
-        lacking = _doc_types_for(codes) | SUPPORTING
-        if brought <= lacking:
-            return rejection
-    return None
-
-
-def _doc_types_for(codes: set[ReasonCode]) -> set[DocType]:
-    lacking: set[DocType] = set()
-    if ReasonCode.MISSING_APPLICATION_FORM in codes:
-        lacking.add(DocType.APPLICATION_FORM)
-    if ReasonCode.MISSING_EXPERIENCE_SHEET in codes:
-        lacking |= {DocType.EXPERIENCE_SHEET, DocType.QUALIFICATION_PROOF}
-    if ReasonCode.MISSING_EMPLOYMENT_CERTIFICATE in codes:
-        lacking.add(DocType.EMPLOYMENT_CERTIFICATE)
-    if ReasonCode.MISSING_QUALIFICATION_PROOF in codes:
-        lacking.add(DocType.QUALIFICATION_PROOF)
-    return lacking
 
 
 def _complete(
@@ -355,20 +348,16 @@ def _complete(
     ] + list(documents)
     still_missing = missing_documents((d.doc_type for d in union), name)
     judged = _judge(uow, settings, message, name, still_missing, union, first=first)
-    now = datetime.now(UTC)
     if judged.outcome is Outcome.ACCEPTED:
-        earlier.status = "resolved"
-        earlier.resolution = "supplemented"
-        earlier.resolved_at = now
-        earlier.resolved_by = SYSTEM
+        note = f"追加書類（記録番号 {message.id}）により書類がそろいました。"
+        resolve(earlier, Resolution.SUPPLEMENTED, SYSTEM, note, at=datetime.now(UTC))
         earlier.supplemented_by_pk = message.id
-        earlier.note = f"追加書類（記録番号 {message.id}）により書類がそろいました。"
         audit.record(
             uow,
             operator=SYSTEM,
             action="rejection.supplemented",
             target=f"rejection:{earlier.id}",
-            note=earlier.note,
+            note=note,
             supplement_message=message.id,
         )
     else:
@@ -438,7 +427,7 @@ def force_application(
     for row in message.attachments:
         row.application_id = record.id  # every file the applicant sent, named right or not
     if application is None:
-        record.eligibility = "needs_review"
+        record.eligibility = EligibilityStatus.NEEDS_REVIEW
         record.eligibility_explanation = (
             "受講申込書を読み取れなかったため、受講資格は判定していません。"
             "担当者が確認してください。"

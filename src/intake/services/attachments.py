@@ -20,7 +20,7 @@ from intake.adapters.filestore import FileStore, write_atomically
 from intake.adapters.mailparse import safe_basename
 from intake.adapters.orm import Attachment
 from intake.services import audit
-from intake.services.review import NotFound
+from intake.services.errors import NotFound
 from intake.services.unit_of_work import UnitOfWork
 
 # Characters that Windows (and SMB shares) refuse in file names.

@@ -13,14 +13,17 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from intake.adapters.mailcompose import build_message, message_bytes, new_message_id, render
 from intake.adapters.orm import Application, TermCutoff
 from intake.adapters.roster import write_roster
-from intake.adapters.smtp import SendOutcome, SmtpSender
+from intake.adapters.smtp import SmtpSender
 from intake.config import Settings
+from intake.domain.eligibility import EligibilityStatus
+from intake.domain.labels import REASON_LABELS
+from intake.domain.lifecycle import ApplicationStatus, RejectionStatus, SendOutcome
 from intake.domain.model import TOKYO, ReasonCode, Term
-from intake.domain.reasons import REASON_LABELS
 from intake.services.exports import roster_row
 from intake.services.poll import PollReport
 from intake.services.unit_of_work import UnitOfWork
@@ -36,9 +39,17 @@ class CutoffIncomplete(Exception):
     """The final sweep did not take everything in; nothing was recorded."""
 
 
+class CutoffRun(StrEnum):
+    """What one call of :func:`run_cutoff` did."""
+
+    NOT_DUE = "not_due"  # before the deadline: nothing
+    ALREADY_DONE = "already_done"  # this deadline's cutoff ran before (its summary retried)
+    DONE = "done"
+
+
 @dataclass(frozen=True)
 class CutoffResult:
-    status: str  # "not_due" | "already_done" | "done"
+    status: CutoffRun
     term: Term
     cutoff: TermCutoff | None = None
     summary_note: str | None = None
@@ -62,12 +73,12 @@ def run_cutoff(
 ) -> CutoffResult:
     term = term_by_id(settings, term_id)
     if now < term.closes_at:
-        return CutoffResult("not_due", term)
+        return CutoffResult(CutoffRun.NOT_DUE, term)
     with uow:
         existing = uow.repo.cutoff_for(term.id, term.closes_at)
         if existing is not None:
             note = _retry_summary(settings, uow, existing, term, sender_factory)
-            return CutoffResult("already_done", term, existing, note)
+            return CutoffResult(CutoffRun.ALREADY_DONE, term, existing, note)
         previous = len(uow.repo.cutoffs(term.id))
 
     # Mail that reached the server before the deadline counts: take it in before closing.
@@ -82,7 +93,9 @@ def run_cutoff(
         )
 
     with uow:
-        applications = [a for a in uow.repo.applications(term.id) if a.status == "accepted"]
+        applications = [
+            a for a in uow.repo.applications(term.id) if a.status is ApplicationStatus.ACCEPTED
+        ]
         version = previous + 1
         path = settings.exports_dir / f"第{term.id}期_受講申込者一覧_v{version}.xlsx"
         write_roster(path, f"{term.name}（v{version}）", [roster_row(a) for a in applications])
@@ -97,14 +110,14 @@ def run_cutoff(
         uow.repo.add(cutoff)
         uow.commit()
         note = _send_summary(settings, uow, cutoff, term, sender_factory)
-        return CutoffResult("done", term, cutoff, note)
+        return CutoffResult(CutoffRun.DONE, term, cutoff, note)
 
 
 def _summary(uow: UnitOfWork, term: Term, applications: list[Application]) -> dict[str, object]:
     eligibility = Counter(a.eligibility for a in applications)
     reasons: Counter[str] = Counter()
 
-    for rejection in uow.repo.rejections("open"):
+    for rejection in uow.repo.rejections(RejectionStatus.OPEN):
         if term.contains(rejection.message.received_at) or term.id in rejection.message.term_ids:
             for r in rejection.reasons:
                 reasons[r.code] += 1
@@ -112,9 +125,7 @@ def _summary(uow: UnitOfWork, term: Term, applications: list[Application]) -> di
         "accepted": len(applications),
         "capacity": term.capacity,
         "over_capacity": len(applications) > term.capacity,
-        "eligibility": {
-            k: eligibility.get(k, 0) for k in ("eligible", "ineligible", "needs_review")
-        },
+        "eligibility": {k.value: eligibility.get(k, 0) for k in EligibilityStatus},
         "rejections": [
             {"code": code, "count": count, "label": REASON_LABELS.get(ReasonCode(code), code)}
             for code, count in reasons.most_common()

@@ -13,7 +13,8 @@ from pathlib import Path
 from intake.adapters.exports import Column, Format, write_table
 from intake.adapters.orm import Application, Rejection
 from intake.adapters.roster import RosterRow, write_roster_table
-from intake.domain.labels import REJECTION_STATUS_LABELS, RESOLUTION_LABELS
+from intake.domain.labels import REJECTION_STATUS_LABELS, RESOLUTION_LABELS, label
+from intake.domain.lifecycle import ApplicationStatus, RejectionStatus
 from intake.domain.model import Term
 from intake.services import audit
 from intake.services.acks import reference_number
@@ -78,8 +79,8 @@ def rejection_cells(rejection: Rejection) -> list[object]:
         message.subject,
         "\n".join(r.code for r in rejection.reasons),
         "\n".join(r.message for r in rejection.reasons),
-        REJECTION_STATUS_LABELS.get(rejection.status, rejection.status),
-        RESOLUTION_LABELS.get(rejection.resolution or "", rejection.resolution),
+        label(REJECTION_STATUS_LABELS, rejection.status),
+        label(RESOLUTION_LABELS, rejection.resolution) or None,
         rejection.resolved_at,
         rejection.resolved_by,
         rejection.note,
@@ -99,7 +100,7 @@ def export_applications(
     with uow:
         applications: Sequence[Application] = uow.repo.applications(term.id)
         if not include_superseded:
-            applications = [a for a in applications if a.status == "accepted"]
+            applications = [a for a in applications if a.status is ApplicationStatus.ACCEPTED]
         title = f"{term.name} 受講申込者一覧"
         count = write_roster_table(
             path,
@@ -123,9 +124,10 @@ def export_applications(
 
 
 def export_rejections(
-    uow: UnitOfWork, path: Path, fmt: Format, *, status: str, operator: str
+    uow: UnitOfWork, path: Path, fmt: Format, *, status: RejectionStatus | None, operator: str
 ) -> ExportResult:
-    """Write the rejection log (``status``: open, resolved or all)."""
+    """Write the rejection log (``status``: open or resolved; None: all)."""
+    scope = status.value if status is not None else "all"
     with uow:
         rejections = uow.repo.rejections(status)
         count = write_table(
@@ -135,11 +137,11 @@ def export_rejections(
             uow,
             operator=operator,
             action="export.rejections",
-            target=f"rejections:{status}",
+            target=f"rejections:{scope}",
             path=str(path),
             format=fmt,
             rows=count,
-            status=status,
+            status=scope,
         )
         uow.commit()
     return ExportResult(path, fmt, count)

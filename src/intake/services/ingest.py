@@ -19,6 +19,7 @@ from intake.adapters.filestore import FileStore
 from intake.adapters.mailparse import ParsedMail, parse_mail_file, parse_mail_file_headers
 from intake.adapters.orm import Attachment, Message, Rejection, RejectionReason
 from intake.config import Settings
+from intake.domain.lifecycle import RejectionStatus, initial_server_state, renumbered
 from intake.domain.model import Outcome, Reason, ReasonCode
 from intake.domain.reasons import reason
 from intake.domain.rules import AttachmentFacts, Decision, Limits, MessageFacts, decide
@@ -101,7 +102,7 @@ def record_message(
             notes=[clean_text(n) for n in decision.notes]
             + [f"解析上の注意: {clean_text(d)}" for d in parsed.defects],
             duplicate_of_id=original.id if original is not None else None,
-            server_state="pending" if source.uid is not None else "none",
+            server_state=initial_server_state(from_mailbox=source.uid is not None),
         )
         if decision.outcome is not Outcome.DUPLICATE:
             message.attachments = attachment_rows(store, parsed, decision)
@@ -117,7 +118,7 @@ def record_message(
             message.notes = [*message.notes, *(clean_text(w) for w in judged.warnings)]
         if outcome is Outcome.REJECTED:
             message.rejection = Rejection(
-                status="open",
+                status=RejectionStatus.OPEN,
                 reasons=[
                     RejectionReason(position=i, code=r.code.value, message=clean_text(r.message))
                     for i, r in enumerate(reasons)
@@ -224,10 +225,10 @@ def record_unprocessable(
             received_at=received_at,
             outcome=Outcome.REJECTED.value,
             notes=[f"通常の記録に失敗しました: {type(error).__name__}"],
-            server_state="pending" if source.uid is not None else "none",
+            server_state=initial_server_state(from_mailbox=source.uid is not None),
         )
         message.rejection = Rejection(
-            status="open",
+            status=RejectionStatus.OPEN,
             reasons=[RejectionReason(position=0, code=problem.code.value, message=problem.message)],
         )
         uow.repo.add(message)
@@ -294,7 +295,7 @@ def _remap_after_uidvalidity_change(
     ]
     earlier.uidvalidity = source.uidvalidity
     earlier.uid = source.uid
-    earlier.server_state = "pending"
+    earlier.server_state = renumbered(earlier.server_state)
     uow.commit()
     return Recorded(earlier.id, Outcome(earlier.outcome), (), already_known=True)
 

@@ -25,15 +25,23 @@ from intake.adapters.filestore import FileStore
 from intake.adapters.formreader import read_application_form
 from intake.adapters.mailcompose import build_message, message_bytes, new_message_id, render
 from intake.adapters.orm import AuditEvent, Message, Notice, Rejection
-from intake.adapters.smtp import REFUSED_LOCAL_PARTS, SendOutcome, SmtpSender, address_problem
+from intake.adapters.smtp import REFUSED_LOCAL_PARTS, SmtpSender, address_problem
 from intake.config import ConfigError, Settings
+from intake.domain import lifecycle
+from intake.domain.labels import NOTICE_LABELS, RESOLUTION_LABELS, label
+from intake.domain.lifecycle import (
+    INTERRUPTED,
+    MAY_HAVE_ARRIVED,
+    NO_RETRY,
+    RejectionStatus,
+    SendStatus,
+)
 from intake.domain.model import TOKYO, DocType, ReasonCode, Term
 from intake.domain.notice_text import ApplicantReasons, applicant_reasons
 from intake.domain.schedule import format_wareki
+from intake.domain.submissions import MISSING_CODES
 from intake.services import audit
-from intake.services.acks import UNKNOWN_RESULT
-from intake.services.applications import MISSING_CODES
-from intake.services.review import NotFound
+from intake.services.errors import NotFound
 from intake.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -41,14 +49,6 @@ log = logging.getLogger(__name__)
 NOTICE_SUBJECT = "【不備のご連絡】外国人支援コーディネーター養成研修 受講申込について"
 NOTICE_TEMPLATE = "notice.txt.j2"
 AUDIT_ACTION = "rejection.notify"
-# Statuses that mean the applicant may already have the notice.
-DELIVERED_OR_UNKNOWN = ("sent", "held", "sending")
-STATUS_LABELS = {
-    "sending": "送信中",
-    "sent": "送信済み",
-    "held": "送信結果不明で保留",
-    "failed": "送信失敗",
-}
 
 
 class NoticeError(Exception):
@@ -101,10 +101,10 @@ def _rejection(uow: UnitOfWork, rejection_id: int) -> Rejection:
     rejection = uow.repo.rejection(rejection_id)
     if rejection is None:
         raise NotFound(f"不備記録 {rejection_id} は存在しません")
-    if rejection.status == "resolved":
+    if rejection.status is RejectionStatus.RESOLVED:
         raise NoticeError(
             f"不備記録 {rejection_id} はすでに対応済みのため、不備のご連絡は送りません"
-            f"（{rejection.resolution or '対応済み'}）"
+            f"（{label(RESOLUTION_LABELS, rejection.resolution) or '対応済み'}）"
         )
     return rejection
 
@@ -249,7 +249,8 @@ def send_notice(
             subject=draft.subject,
             body=draft.body,
             message_id=message_id,
-            status="sending",
+            # Queued and sent in the same breath: a notice is asked for when it is sent.
+            status=lifecycle.begin_send(SendStatus.PENDING),
             operator=operator,
         )
         uow.repo.add(row)
@@ -263,22 +264,17 @@ def send_notice(
             to=draft.to,
             message_id=message_id,
             again=again,
-            outcome="sending",
+            outcome=row.status.value,
         )
         # The point of no return: from here a crash leaves "sending", i.e. held for a person.
         uow.commit()
         result = sender.send(data, sender=smtp.from_address, recipient=draft.to)
-        if result.outcome is SendOutcome.SENT:
-            row.status = "sent"
+        # Never retried by itself: a failed notice (nothing delivered) is asked for again.
+        step = lifecycle.after_send(row.status, result.outcome, 1, NO_RETRY, detail=result.detail)
+        row.status, row.note = step.status, step.note
+        if row.status is SendStatus.SENT:
             row.sent_at = datetime.now(UTC)
-            row.note = None
-        elif result.outcome is SendOutcome.UNKNOWN:
-            row.status = "held"
-            row.note = f"{UNKNOWN_RESULT}: {result.detail}"
-        else:  # TEMPORARY or PERMANENT: nothing was delivered; the operator may ask again
-            row.status = "failed"
-            row.note = result.detail
-        event.details = {**event.details, "outcome": row.status, "detail": result.detail}
+        event.details = {**event.details, "outcome": row.status.value, "detail": result.detail}
         uow.commit()
         log.info("notice %s for rejection %s: %s", row.id, row.rejection_id, row.status)
         return row
@@ -298,21 +294,21 @@ def _recover_interrupted(uow: UnitOfWork, rejection_id: int) -> bool:
     """A notice still "sending" under the send lock belongs to a process that died: held."""
     recovered = False
     for row in notices_of(uow, rejection_id):
-        if row.status == "sending":
-            row.status = "held"
-            row.note = f"{UNKNOWN_RESULT}: 送信中に処理が中断したため、届いたかどうか分かりません。"
+        if row.status is SendStatus.SENDING:
+            row.status = lifecycle.recover(row.status)
+            row.note = INTERRUPTED
             recovered = True
     return recovered
 
 
 def _refuse_repeat(uow: UnitOfWork, rejection_id: int) -> None:
-    earlier = [r for r in notices_of(uow, rejection_id) if r.status in DELIVERED_OR_UNKNOWN]
+    earlier = [r for r in notices_of(uow, rejection_id) if r.status in MAY_HAVE_ARRIVED]
     if not earlier:
         return
     last = earlier[-1]
     when = (last.sent_at or last.created_at).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
-    state = STATUS_LABELS.get(last.status, last.status)
-    if last.status == "sent":
+    state = label(NOTICE_LABELS, last.status)
+    if last.status is SendStatus.SENT:
         raise NoticeError(
             f"不備記録 {rejection_id} の不備のご連絡はすでに送信済みです"
             f"（通知 {last.id}、{when}、{last.operator}、宛先 {last.to_address}）。"

@@ -21,6 +21,7 @@ from intake.adapters.filestore import FileStore
 from intake.adapters.imap import ImapError, ImapMailbox, MessageMeta
 from intake.adapters.orm import MailboxState
 from intake.config import Settings
+from intake.domain.lifecycle import marked
 from intake.domain.model import Outcome
 from intake.services.ingest import Recorded, Source, record_message, record_unprocessable
 from intake.services.unit_of_work import UnitOfWork
@@ -236,7 +237,7 @@ def _apply_marks(
         for pk in done:
             message = uow.repo.message(pk)
             if message is not None:
-                message.server_state = "done"
+                message.server_state = marked(message.server_state)
                 message.server_marked_at = now
         uow.commit()
 

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from intake.adapters.filestore import FileStore
 from intake.adapters.orm import Message, Rejection, RejectionReason
 from intake.config import Settings
+from intake.domain.labels import RESOLUTION_LABELS, label
+from intake.domain.lifecycle import RejectionStatus, Resolution, resolve
 from intake.domain.model import Outcome, Term, open_terms
+from intake.domain.submissions import ApplicantKey, supersession
 from intake.domain.text import clean_text, name_key
 from intake.services import audit
-from intake.services.applications import force_application, judge_application
+from intake.services.applications import current_snapshot, force_application, judge_application
+from intake.services.errors import NotFound
 from intake.services.ingest import decide_message, parse_stored, refresh_from_parsed
 from intake.services.unit_of_work import UnitOfWork
-
-
-class NotFound(Exception):
-    """The record an operator named does not exist."""
 
 
 def resolve_rejection(uow: UnitOfWork, rejection_id: int, *, note: str, operator: str) -> bool:
@@ -26,9 +27,9 @@ def resolve_rejection(uow: UnitOfWork, rejection_id: int, *, note: str, operator
         rejection = uow.repo.rejection(rejection_id)
         if rejection is None:
             raise NotFound(f"不備記録 {rejection_id} は存在しません")
-        if rejection.status == "resolved":
+        if rejection.status is RejectionStatus.RESOLVED:
             return False
-        _resolve(rejection, "operator", operator, note)
+        resolve(rejection, Resolution.OPERATOR, operator, note, at=datetime.now(UTC))
         audit.record(
             uow,
             operator=operator,
@@ -44,14 +45,6 @@ class ReviewError(Exception):
     """An operator action that cannot be done; the message says why, in Japanese."""
 
 
-def _resolve(rejection: Rejection, resolution: str, operator: str, note: str | None) -> None:
-    rejection.status = "resolved"
-    rejection.resolution = resolution
-    rejection.resolved_at = datetime.now(UTC)
-    rejection.resolved_by = operator
-    rejection.note = note
-
-
 class AlreadyResolved(ReviewError):
     """Nothing to do: the rejection was closed (perhaps by another action in the same batch)."""
 
@@ -60,27 +53,29 @@ def _get_open(uow: UnitOfWork, rejection_id: int) -> Rejection:
     rejection = uow.repo.rejection(rejection_id)
     if rejection is None:
         raise NotFound(f"不備記録 {rejection_id} は存在しません")
-    if rejection.status != "open":
+    if rejection.status is not RejectionStatus.OPEN:
         raise AlreadyResolved(
-            f"不備記録 {rejection_id} はすでに対応済みです（{rejection.resolution}）"
+            f"不備記録 {rejection_id} はすでに対応済みです"
+            f"（{label(RESOLUTION_LABELS, rejection.resolution)}）"
         )
     return rejection
 
 
-def _refuse_if_newer_application(uow: UnitOfWork, message: Message) -> None:
-    """An operator action on an older mail must not displace the applicant's newer application."""
+def _refuse_if_newer_application(
+    uow: UnitOfWork, message: Message, term_ids: Iterable[int]
+) -> None:
+    """An operator action on an older mail must not displace the applicant's newer application
+    (it would not replace it either: it would be recorded as superseded at once)."""
     if message.from_address is None or message.applicant_name is None:
         return
-    key = name_key(message.applicant_name)
-    for application in uow.repo.current_applications_named(key):
-        if (
-            application.applicant.email == message.from_address.lower()
-            and application.received_at > message.received_at
-        ):
-            raise ReviewError(
-                f"この申込者には、より新しい申込（申込 {application.id}）がすでにあります。"
-                "古いメールを受け付けると置き換わってしまうため、何もしていません"
-            )
+    key = ApplicantKey(frozenset(term_ids), message.applicant_name, message.from_address)
+    current = uow.repo.current_applications_named(name_key(message.applicant_name))
+    newer = supersession(key, message.received_at, [current_snapshot(a) for a in current])
+    if newer.superseded_by is not None:
+        raise ReviewError(
+            f"この申込者には、より新しい申込（申込 {newer.superseded_by.application_id}）が"
+            "すでにあります。古いメールを受け付けると置き換わってしまうため、何もしていません"
+        )
 
 
 @dataclass(frozen=True)
@@ -114,7 +109,7 @@ def reprocess(
         decision = decide_message(parsed, settings, message.received_at, message.size)
         refresh_from_parsed(message, store, parsed, decision)
         uow.session.flush()
-        _refuse_if_newer_application(uow, message)
+        _refuse_if_newer_application(uow, message, message.term_ids)
         outcome, reasons, application_id = decision.outcome, list(decision.reasons), None
         if outcome in (Outcome.ACCEPTED, Outcome.REJECTED):
             judged = judge_application(
@@ -131,7 +126,7 @@ def reprocess(
             ]
         else:
             message.outcome = outcome.value
-            _resolve(rejection, "reprocessed", operator, note)
+            resolve(rejection, Resolution.REPROCESSED, operator, note, at=datetime.now(UTC))
         message.notes = [
             *message.notes,
             f"再処理（{operator}）: {', '.join(c for c, _ in old)} → "
@@ -175,7 +170,7 @@ def accept(
         if message.from_address is None:
             raise ReviewError("差出人のアドレスが分からないため、申込として受け付けられません")
         term = _term_for(settings, message.received_at, message.term_ids, term_id)
-        _refuse_if_newer_application(uow, message)
+        _refuse_if_newer_application(uow, message, [term.id])
         parsed = parse_stored(store, settings, message.raw_path, message.size)
         if len(parsed.attachments) != len(message.attachments):
             decision = decide_message(parsed, settings, message.received_at, message.size)
@@ -192,7 +187,7 @@ def accept(
             original_reasons=[r.code for r in rejection.reasons],
         )
         message.outcome = Outcome.ACCEPTED.value
-        _resolve(rejection, "accepted", operator, note)
+        resolve(rejection, Resolution.ACCEPTED, operator, note, at=datetime.now(UTC))
         audit.record(
             uow,
             operator=operator,
