@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up intake with its test tools and run every check: lint, types, and the test suite
+# Set up intake with its test tools and run every check: lint, types, layers, and the test suite
 # against a private Dovecot, SQLite and (when reachable, always in CI) PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ scripts/venv.sh -e '.[test]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache  # layer contracts: [tool.importlinter] in pyproject.toml
 export INTAKE_REQUIRE_DOVECOT=1
 if [ "${CI:-}" = "true" ]; then
   export INTAKE_REQUIRE_POSTGRES=1

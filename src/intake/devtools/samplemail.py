@@ -464,7 +464,7 @@ def build_bounce(
     to_addr: str = "scfn@example.jp",
     failed_recipient: str = "taro@example.jp",
     reporting_mta: str = "mx.example.jp",
-    status: str = "5.1.1",
+    dsn_status: str = "5.1.1",  # the enhanced status code (RFC 3463) of the failure
     headers_only: bool = False,
 ) -> bytes:
     """A ``multipart/report`` DSN from MAILER-DAEMON (empty Return-Path) quoting ``original``.
@@ -502,7 +502,7 @@ def build_bounce(
         + b">: host "
         + mta
         + b" said: 550 "
-        + status.encode("ascii")
+        + dsn_status.encode("ascii")
         + b" User unknown",
         b"",
         b"--" + boundary,
@@ -515,8 +515,8 @@ def build_bounce(
         b"Final-Recipient: rfc822; " + failed_recipient.encode("ascii"),
         b"Original-Recipient: rfc822;" + failed_recipient.encode("ascii"),
         b"Action: failed",
-        b"Status: " + status.encode("ascii"),
-        b"Diagnostic-Code: smtp; 550 " + status.encode("ascii") + b" User unknown",
+        b"Status: " + dsn_status.encode("ascii"),
+        b"Diagnostic-Code: smtp; 550 " + dsn_status.encode("ascii") + b" User unknown",
         b"",
         b"--" + boundary,
     ]
