@@ -8,7 +8,7 @@ scripts/venv.sh -e '.[test]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-.venv/bin/lint-imports --no-cache  # layer contracts: [tool.importlinter] in pyproject.toml
+.venv/bin/lint-imports --no-cache --no-logo  # layer contracts: [tool.importlinter] in pyproject.toml
 export INTAKE_REQUIRE_DOVECOT=1
 if [ "${CI:-}" = "true" ]; then
   export INTAKE_REQUIRE_POSTGRES=1

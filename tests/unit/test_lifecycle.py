@@ -61,7 +61,7 @@ def test_the_enums_hold_the_strings_the_database_always_held() -> None:
     ("enum", "names"),
     [
         (SendStatus, labels.ACK_LABELS),
-        (SendStatus, labels.NOTICE_LABELS),
+        (SendStatus, labels.DEFICIENCY_NOTICE_LABELS),
         (RejectionStatus, labels.REJECTION_STATUS_LABELS),
         (Resolution, labels.RESOLUTION_LABELS),
         (ApplicationStatus, labels.APPLICATION_STATUS_LABELS),
@@ -80,7 +80,7 @@ def test_every_value_has_a_japanese_label(enum: type[StrEnum], names: dict[StrEn
 
 def test_labels_of_stored_values() -> None:
     assert labels.label(labels.ACK_LABELS, SendStatus.HELD) == "保留"
-    assert labels.label(labels.NOTICE_LABELS, SendStatus.HELD) == "送信結果不明で保留"
+    assert labels.label(labels.DEFICIENCY_NOTICE_LABELS, SendStatus.HELD) == "送信結果不明で保留"
     assert labels.label(labels.RESOLUTION_LABELS, None) == ""
     assert labels.state_label(Resolution.SUPPLEMENTED) == "追加書類で完備"
 

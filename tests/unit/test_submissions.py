@@ -88,6 +88,8 @@ def test_another_term_or_name_is_another_applicant() -> None:
     assert not same_name_only(key(name="YAMADA Jiro"), key(HOME))
 
 
+IDS = st.integers(min_value=1, max_value=1000)
+INSTANTS = st.integers(min_value=0, max_value=10).map(lambda d: START + d * DAY)
 ADDRESSES = st.sampled_from([None, OFFICE, HOME, FORM, "OFFICE@example.jp", ""])
 KEYS = st.builds(
     ApplicantKey,
@@ -185,9 +187,9 @@ def test_a_submission_begun_earlier_never_replaces_a_newer_application() -> None
 APPLICATIONS = st.lists(
     st.builds(
         CurrentApplication,
-        st.integers(min_value=1, max_value=1000),
+        IDS,
         KEYS,
-        st.integers(min_value=0, max_value=10).map(lambda d: START + d * DAY),
+        INSTANTS,
     ),
     max_size=6,
     unique_by=lambda a: a.application_id,
@@ -195,11 +197,10 @@ APPLICATIONS = st.lists(
 
 
 @settings(max_examples=300, deadline=None)
-@given(KEYS, st.integers(min_value=0, max_value=10), APPLICATIONS)
+@given(KEYS, INSTANTS, APPLICATIONS)
 def test_supersession_properties(
-    new: ApplicantKey, day: int, applications: list[CurrentApplication]
+    new: ApplicantKey, received_at: datetime, applications: list[CurrentApplication]
 ) -> None:
-    received_at = START + day * DAY
     decided = supersession(new, received_at, applications)
     mine = [a for a in applications if same_applicant(new, a.key)]
     if decided.superseded_by is not None:
@@ -257,10 +258,10 @@ CODES = [
 SUBMISSIONS = st.lists(
     st.builds(
         OpenSubmission,
-        st.integers(min_value=1, max_value=1000),
-        st.integers(min_value=1, max_value=1000),
+        IDS,
+        IDS,
         KEYS,
-        st.integers(min_value=0, max_value=10).map(lambda d: START + d * DAY),
+        INSTANTS,
         st.frozensets(st.sampled_from(CODES), max_size=2),
     ),
     max_size=8,
@@ -268,11 +269,10 @@ SUBMISSIONS = st.lists(
 
 
 @settings(max_examples=300, deadline=None)
-@given(KEYS, st.integers(min_value=0, max_value=10), SUBMISSIONS)
+@given(KEYS, INSTANTS, SUBMISSIONS)
 def test_closing_properties(
-    application: ApplicantKey, day: int, submissions: list[OpenSubmission]
+    application: ApplicantKey, completed_at: datetime, submissions: list[OpenSubmission]
 ) -> None:
-    completed_at = START + day * DAY
     own = {s.message_id for s in submissions[:1]}
     closed = closed_by(application, own, completed_at, submissions)
     for s in closed:

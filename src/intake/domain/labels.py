@@ -40,8 +40,8 @@ ACK_LABELS: dict[SendStatus, str] = {
     SendStatus.CANCELLED: "取消",
 }
 
-# Notices to one applicant: a held notice is one whose fate is unknown (never held on purpose).
-NOTICE_LABELS: dict[SendStatus, str] = {
+# The 不備のご連絡: a held one is one whose fate is unknown (never held on purpose), so say so.
+DEFICIENCY_NOTICE_LABELS: dict[SendStatus, str] = {
     **ACK_LABELS,
     SendStatus.HELD: "送信結果不明で保留",
 }

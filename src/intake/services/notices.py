@@ -28,7 +28,7 @@ from intake.adapters.orm import AuditEvent, Message, Notice, Rejection
 from intake.adapters.smtp import REFUSED_LOCAL_PARTS, SmtpSender, address_problem
 from intake.config import ConfigError, Settings
 from intake.domain import lifecycle
-from intake.domain.labels import NOTICE_LABELS, RESOLUTION_LABELS, label
+from intake.domain.labels import DEFICIENCY_NOTICE_LABELS, RESOLUTION_LABELS, label
 from intake.domain.lifecycle import (
     INTERRUPTED,
     MAY_HAVE_ARRIVED,
@@ -307,7 +307,7 @@ def _refuse_repeat(uow: UnitOfWork, rejection_id: int) -> None:
         return
     last = earlier[-1]
     when = (last.sent_at or last.created_at).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
-    state = label(NOTICE_LABELS, last.status)
+    state = label(DEFICIENCY_NOTICE_LABELS, last.status)
     if last.status is SendStatus.SENT:
         raise NoticeError(
             f"不備記録 {rejection_id} の不備のご連絡はすでに送信済みです"
