@@ -6,29 +6,27 @@ Messages are fetched with BODY.PEEK[] so staff still see them as unread, marked 
 
 from __future__ import annotations
 
-import imaplib
 import logging
-import re
-import ssl
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 
-from imapclient import IMAPClient, SocketTimeout
-from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
-)
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
-from intake.adapters.oauth import TokenError, fetch_token
+from intake.adapters.imapsession import ImapError, ImapLoginError, ImapSession
 from intake.config import ImapConfig
+
+__all__ = [
+    "FetchedMessage",
+    "ImapError",
+    "ImapLoginError",
+    "ImapMailbox",
+    "MessageMeta",
+    "uid_set",
+]
 
 log = logging.getLogger(__name__)
 
@@ -36,41 +34,6 @@ log = logging.getLogger(__name__)
 COMMAND_BATCH = 300
 # Hierarchy separator used in folder names in the config (translated to the server's one).
 CONFIG_SEPARATOR = "/"
-
-
-class ImapError(Exception):
-    """An IMAP problem; str() is a Japanese message for the operator."""
-
-
-class ImapLoginError(ImapError):
-    """The server rejected the credentials, or no access token could be had (not retried)."""
-
-
-class _XOAuth2:
-    """SASL XOAUTH2 client (Google, Microsoft 365), for ``IMAPClient.sasl_login``.
-
-    The first response is what ``IMAPClient.oauth2_login`` sends. When the server refuses the
-    token it sends a JSON error as a challenge, which the client must answer with an empty
-    response (as Google and Microsoft document); ``oauth2_login`` would send the token again.
-
-    The token never reaches a log: imaplib logs only the size of a continuation response, and
-    imapclient redacts the ``AUTHENTICATE`` command line (``IMAPlibLoggerAdapter``).
-    """
-
-    def __init__(self, username: str, token: str) -> None:
-        self._response = f"user={username}\x01auth=Bearer {token}\x01\x01".encode()
-        self.sent = False
-        self.error: bytes | None = None  # the server's JSON error challenge, if any
-
-    def __call__(self, challenge: bytes) -> bytes:
-        if not self.sent:
-            self.sent = True
-            return self._response
-        self.error = challenge
-        return b""
-
-    def __repr__(self) -> str:
-        return "<_XOAuth2 (token hidden)>"
 
 
 @dataclass(frozen=True)
@@ -110,44 +73,6 @@ def uid_set(uids: Iterable[int]) -> str:
     return ",".join(parts)
 
 
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"certificate verify failed: {exc.verify_message}"
-    if isinstance(exc, TimeoutError):
-        return "タイムアウト"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    text = str(exc).strip()
-    return text or type(exc).__name__
-
-
-# imapclient: "store failed: [CANNOT] ..." (the server said NO).
-_NO_ANSWER_RE = re.compile(r"\w+ failed: (.*)", re.DOTALL)
-# imaplib: "UID command error: BAD [b'Error in IMAP command ...']".
-_BAD_ANSWER_RE = re.compile(r"\w+ command error: (BAD|NO) \[b(['\"])(.*)\2\]", re.DOTALL)
-# Dovecot appends its timing to every answer, e.g. " (0.001 + 0.000 secs)."
-_TIMING_RE = re.compile(r"\s*\(\d+\.\d+(?: \+ \d+\.\d+)* secs\)\.?$")
-
-
-def _hide(text: str, secret: str | None) -> str:
-    """``text`` without ``secret`` (a server could echo what it was sent)."""
-    return text.replace(secret, "***") if secret else text
-
-
-def _server_answer(exc: BaseException) -> str | None:
-    """The server's refusal (e.g. "NO [TRYCREATE] ...") if ``exc`` reports one."""
-    if isinstance(exc, OSError | IMAPClientAbortError) or not isinstance(exc, IMAPClientError):
-        return None
-    text = str(exc).strip()
-    if m := _NO_ANSWER_RE.fullmatch(text):
-        answer = f"NO {m.group(1)}"
-    elif m := _BAD_ANSWER_RE.fullmatch(text):
-        answer = f"{m.group(1)} {m.group(3).replace(chr(92) * 2, chr(92))}"
-    else:
-        return None
-    return _TIMING_RE.sub("", answer).strip()
-
-
 def _uids_text(uids: Sequence[int]) -> str:
     text = uid_set(uids)
     return text if len(text) <= 60 else f"{text[:60]}…（{len(set(uids))} 件）"
@@ -157,14 +82,7 @@ def _flag_text(flag: bytes | str) -> str:
     return flag.decode("utf-8", "replace") if isinstance(flag, bytes) else str(flag)
 
 
-def _is_retryable(exc: BaseException) -> bool:
-    # A bad certificate will not fix itself; refusals, resets and timeouts might.
-    if isinstance(exc, ssl.SSLCertVerificationError):
-        return False
-    return isinstance(exc, OSError | imaplib.IMAP4.abort)
-
-
-class ImapMailbox:
+class ImapMailbox(ImapSession):
     """One IMAP session on one folder. Use as a context manager::
 
     with ImapMailbox(config, password) as mailbox:
@@ -173,14 +91,8 @@ class ImapMailbox:
             ...
     """
 
-    # Seconds for the first retry pause (doubles each time, capped at retry_wait_max).
-    retry_wait_base: float = 1.0
-    retry_wait_max: float = 30.0
-
     def __init__(self, config: ImapConfig, password: str | None) -> None:
-        self.config = config
-        self._password = password
-        self._client: IMAPClient | None = None
+        super().__init__(config, password)
         self._folder: str | None = None
         self._delimiter: str | None = None
         # From the last SELECT: flags the folder keeps (None when the server sent none).
@@ -189,181 +101,12 @@ class ImapMailbox:
         # Server folder names known to exist in this session (see ensure_folder).
         self._known_folders: set[str] = set()
 
-    # -- lifecycle -----------------------------------------------------------------------------
-
-    def __enter__(self) -> ImapMailbox:
-        self.connect()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def _where(self) -> str:
-        return f"{self.config.host}:{self.config.effective_port}"
-
-    def _ssl_context(self) -> ssl.SSLContext:
-        cafile = str(self.config.ca_file) if self.config.ca_file else None
-        context = ssl.create_default_context(cafile=cafile)
-        if not self.config.verify_certificate:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
-
-    def _open(self) -> IMAPClient:
-        cfg = self.config
-        timeout = SocketTimeout(connect=cfg.connect_timeout, read=cfg.command_timeout)
-        use_ssl = cfg.security == "ssl"
-        context = self._ssl_context() if cfg.security != "none" else None
-        client = IMAPClient(
-            cfg.host,
-            port=cfg.effective_port,
-            ssl=use_ssl,
-            ssl_context=context if use_ssl else None,
-            timeout=timeout,
-        )
-        try:
-            if cfg.security == "starttls":
-                client.starttls(context)
-        except BaseException:
-            client.shutdown()
-            raise
-        return client
-
-    def _log_retry(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        pause = state.next_action.sleep if state.next_action else 0.0
-        log.warning(
-            "IMAP %s: connection attempt %d failed (%s); retrying in %.1fs",
-            self._where,
-            state.attempt_number,
-            _reason(exc) if exc else "?",
-            pause,
-        )
-
-    def connect(self) -> None:
-        """Connect (retrying connection errors with exponential backoff) and log in."""
-        if self._client is not None:
-            return
-        cfg = self.config
-        # A fresh token for every connection (reconnects too): one from an earlier one may have
-        # expired. Fetched before connecting, so the server never waits on the token command.
-        token = self._fetch_token() if cfg.auth == "xoauth2" else None
-        retrying = Retrying(
-            stop=stop_after_attempt(cfg.connect_attempts),
-            wait=wait_exponential(multiplier=self.retry_wait_base, max=self.retry_wait_max),
-            retry=retry_if_exception(_is_retryable),
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
-        try:
-            client = retrying(self._open)
-        except ssl.SSLCertVerificationError as exc:
-            raise ImapError(
-                f"IMAP サーバー {self._where} の証明書を検証できません（{_reason(exc)}）"
-            ) from exc
-        except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
-            raise ImapError(
-                f"IMAP サーバー {self._where} に接続できません（{_reason(exc)}）"
-            ) from exc
-        client.normalise_times = False  # keep INTERNALDATE's own offset (aware datetimes)
-        try:
-            if token is not None:
-                self._xoauth2_login(client, token)
-            else:
-                client.login(cfg.username, self._password or "")
-        except ImapLoginError:
-            client.shutdown()
-            raise
-        except LoginError as exc:
-            client.shutdown()
-            raise ImapLoginError(f"IMAP ログインに失敗しました（ユーザー {cfg.username}）") from exc
-        except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
-            client.shutdown()
-            raise ImapError(
-                f"IMAP サーバー {self._where} でログイン中にエラーが発生しました"
-                f"（{_hide(_reason(exc), token)}）"
-            ) from exc
-        self._client = client
-        method = " (XOAUTH2)" if token is not None else ""
-        log.info("IMAP %s: logged in as %s%s", self._where, cfg.username, method)
-
-    def _fetch_token(self) -> str:
-        cfg = self.config
-        if not cfg.token_command:  # LoginConfig requires it; checked again for type safety
-            raise ImapLoginError('IMAP: auth = "xoauth2" には token_command が必要です')
-        try:
-            return fetch_token(cfg.token_command, timeout=cfg.token_timeout)
-        except TokenError as exc:
-            raise ImapLoginError(
-                f"IMAP ログイン用のアクセストークンを取得できません"
-                f"（ユーザー {cfg.username}）: {exc}"
-            ) from exc
-
-    def _xoauth2_login(self, client: IMAPClient, token: str) -> None:
-        cfg = self.config
-        mechanism = _XOAuth2(cfg.username, token)
-        try:
-            client.sasl_login("XOAUTH2", mechanism)
-        except LoginError as exc:
-            answer = _hide(_TIMING_RE.sub("", str(exc)).strip(), token)
-            if mechanism.error:
-                log.info(
-                    "IMAP %s: XOAUTH2 refused, server said %s",
-                    self._where,
-                    _hide(mechanism.error.decode("utf-8", "replace")[:300], token),
-                )
-            raise ImapLoginError(
-                f"IMAP の XOAUTH2 ログインに失敗しました（ユーザー {cfg.username}、"
-                f"{self._where} の応答: {answer or '不明'}）。アクセストークンの期限切れ・"
-                "権限（スコープ）不足や、アカウントで IMAP が無効になっていないか確認してください"
-            ) from exc
-
     def close(self) -> None:
-        """Log out; safe to call more than once, never raises."""
-        client, self._client = self._client, None
+        """Log out and forget the selected folder; safe to call more than once, never raises."""
         self._folder = None
         self._permanent_flags = None
         self._known_folders.clear()
-        if client is None:
-            return
-        try:
-            client.logout()
-        except Exception as exc:  # the session is over either way
-            log.debug("IMAP %s: logout failed (%s)", self._where, exc)
-            with suppress(Exception):
-                client.shutdown()
-
-    # -- helpers -------------------------------------------------------------------------------
-
-    @property
-    def client(self) -> IMAPClient:
-        if self._client is None:
-            raise ImapError("IMAP サーバーに接続していません")
-        return self._client
-
-    @contextmanager
-    def _command(self, what: str) -> Iterator[IMAPClient]:
-        """Turn library/socket errors of one command into an ImapError for the operator."""
-        client = self.client
-        try:
-            yield client
-        except ImapError:
-            raise
-        except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
-            answer = _server_answer(exc)
-            detail = (
-                f"{self._where}: {_reason(exc)}"
-                if answer is None
-                else f"{self._where} の応答: {answer}"
-            )
-            space = "" if what.endswith("）") else " "
-            raise ImapError(f"IMAP {what}{space}に失敗しました（{detail}）") from exc
+        super().close()
 
     def _require_folder(self) -> str:
         if self._folder is None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parseaddr
 
+from intake.domain.addresses import is_mail_system_address
 from intake.domain.labels import DOC_LABELS
 from intake.domain.model import (
     ALLOWED_EXTENSIONS,
@@ -42,7 +43,6 @@ _ROMAJI = re.compile(
     r"^[A-Za-z\u00c0-\u00ff\u0100-\u017f][A-Za-z\u00c0-\u00ff\u0100-\u017f .'’_・-]*$"
 )
 _PARENTHETICAL = re.compile(r"[(（][^()（）]*[)）]")
-_AUTO_LOCALPARTS = {"mailer-daemon", "postmaster"}
 
 
 @dataclass(frozen=True)
@@ -171,8 +171,7 @@ def auto_reply_signal(
         return "List-Unsubscribe（メーリングリスト・配信メール）"
     if "return-path" in h and parseaddr(h["return-path"])[1] == "" and "<>" in h["return-path"]:
         return "Return-Path が空（<>）"
-    local = (from_address or "").split("@", 1)[0].lower()
-    if local in _AUTO_LOCALPARTS:
+    if is_mail_system_address(from_address):
         return f"差出人 {from_address}"
     return None
 

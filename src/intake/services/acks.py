@@ -26,6 +26,7 @@ from intake.adapters.orm import Acknowledgement, Application
 from intake.adapters.smtp import SmtpSender
 from intake.config import Settings
 from intake.domain import lifecycle
+from intake.domain.addresses import is_mail_system_address
 from intake.domain.lifecycle import (
     INTERRUPTED,
     ApplicationStatus,
@@ -39,8 +40,6 @@ from intake.services import audit
 from intake.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-_MACHINE_LOCALPARTS = {"postmaster", "mailer-daemon"}
 
 
 class AckNotFound(Exception):
@@ -161,8 +160,7 @@ def _send_one(
             row.note = f"申込 {row.application_id} が再提出で置き換えられたため取消"
             uow.commit()
             return
-        local = row.to_address.split("@", 1)[0].lower()
-        if local in _MACHINE_LOCALPARTS:
+        if is_mail_system_address(row.to_address):
             row.status = lifecycle.refuse(row.status)
             row.note = f"自動応答用のアドレス（{row.to_address}）には送りません。"
             uow.commit()

@@ -25,9 +25,10 @@ from intake.adapters.filestore import FileStore
 from intake.adapters.formreader import read_application_form
 from intake.adapters.mailcompose import build_message, message_bytes, new_message_id, render
 from intake.adapters.orm import AuditEvent, Message, Notice, Rejection
-from intake.adapters.smtp import REFUSED_LOCAL_PARTS, SmtpSender, address_problem
+from intake.adapters.smtp import SmtpSender
 from intake.config import ConfigError, Settings
 from intake.domain import lifecycle
+from intake.domain.addresses import address_problem, is_mail_system_address
 from intake.domain.labels import DEFICIENCY_NOTICE_LABELS, RESOLUTION_LABELS, label
 from intake.domain.lifecycle import (
     INTERRUPTED,
@@ -118,8 +119,7 @@ def _recipient(rejection_id: int, message: Message) -> str:
     problem = address_problem(address, role="差出人")
     if problem is not None:
         raise NoticeError(f"不備記録 {rejection_id}: {problem}。送り先にできません")
-    local = address.rpartition("@")[0].strip('"').lower()
-    if local in REFUSED_LOCAL_PARTS:
+    if is_mail_system_address(address):
         raise NoticeError(
             f"不備記録 {rejection_id} の差出人 {address} はメールシステムの管理用アドレスのため、"
             "不備のご連絡は送りません"
