@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import mailparser
 import pytest
 
-from intake.adapters.jpcodec import encode_iso2022jp_ms
+from intake.adapters.iso2022jp_ms import encode_iso2022jp_ms
 from intake.adapters.mailparse import (
     MailAttachment,
     ParsedMail,

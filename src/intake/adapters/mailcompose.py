@@ -13,7 +13,7 @@ never start a header of its own:
 
 Charsets: ``"utf-8"`` bodies are base64; headers are RFC 2047 UTF-8 encoded-words.
 ``"iso-2022-jp"`` bodies are 7bit ISO-2022-JP written the Windows way (CP50221, through
-:func:`intake.adapters.jpcodec.encode_iso2022jp_ms`, so ① and 髙 survive) and the subject and
+:mod:`intake.adapters.iso2022jp_ms`, so ① and 髙 survive) and the subject and
 sender name are ``=?ISO-2022-JP?B?…?=`` words. Text that even CP932 cannot write (emoji, some
 rare kanji) cannot be sent as ISO-2022-JP at all: then the whole message is sent as UTF-8
 rather than with the characters garbled.
@@ -37,7 +37,7 @@ from typing import Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from intake.adapters.jpcodec import encode_iso2022jp_ms
+from intake.adapters.iso2022jp_ms import ISO_2022_JP_MS
 from intake.domain.model import TOKYO
 from intake.domain.schedule import format_seireki, format_wareki
 from intake.resources import templates_dir
@@ -222,7 +222,7 @@ def _iso2022jp_words(text: str, *, first_room: int) -> list[str]:
     room = first_room
     for ch in text:
         trial = chunk + ch
-        encoded = base64.b64encode(encode_iso2022jp_ms(trial)).decode("ascii")
+        encoded = base64.b64encode(trial.encode(ISO_2022_JP_MS)).decode("ascii")
         if chunk and len(prefix) + len(encoded) + len(suffix) > room:
             words.append(_encoded_word(chunk))
             chunk, room = ch, 77  # continuation lines start with one space
@@ -234,7 +234,7 @@ def _iso2022jp_words(text: str, *, first_room: int) -> list[str]:
 
 
 def _encoded_word(text: str) -> str:
-    payload = base64.b64encode(encode_iso2022jp_ms(text)).decode("ascii")
+    payload = base64.b64encode(text.encode(ISO_2022_JP_MS)).decode("ascii")
     return f"=?ISO-2022-JP?B?{payload}?="
 
 
@@ -242,7 +242,7 @@ def _fits_iso2022jp(*texts: str | None) -> bool:
     try:
         for text in texts:
             if text is not None:
-                encode_iso2022jp_ms(text)
+                text.encode(ISO_2022_JP_MS)
     except UnicodeEncodeError:
         return False
     return True
@@ -262,7 +262,7 @@ def _fill_text(part: MIMEPart, text: str, subtype: str, charset: Charset) -> Non
     if charset == "utf-8":
         part.set_content(text, subtype=subtype, charset="utf-8", cte="base64")
         return
-    lines = [encode_iso2022jp_ms(line) for line in text.split("\n")]
+    lines = [line.encode(ISO_2022_JP_MS) for line in text.split("\n")]
     part["Content-Type"] = f"text/{subtype}"
     part.set_param("charset", "iso-2022-jp")
     if max(len(line) for line in lines) <= 998:

@@ -25,13 +25,8 @@ from typing import Any
 
 import mailparser
 
-from intake.adapters.jpcodec import (
-    decode_header_detailed,
-    decode_raw_header,
-    decode_text,
-    header_str_to_bytes,
-    normalize_charset,
-)
+from intake.adapters.charsets import decode_text, normalize_charset
+from intake.adapters.rfc2047 import decode_header_detailed, decode_raw_header, header_str_to_bytes
 
 __all__ = [
     "MAX_HEADER_BYTES",

@@ -41,7 +41,8 @@ from email.utils import format_datetime
 from typing import Literal
 from urllib.parse import quote
 
-from intake.adapters.jpcodec import encode_iso2022jp_ms, normalize_charset
+from intake.adapters.charsets import normalize_charset
+from intake.adapters.iso2022jp_ms import ISO_2022_JP_MS
 
 __all__ = [
     "DEFAULT_BODY",
@@ -140,7 +141,7 @@ def rfc2231_param(name: str, value: str, charset: str = "UTF-8", chunk: int = 0)
 def _encode(text: str, charset: str) -> bytes:
     label = normalize_charset(charset)
     if label == "iso-2022-jp":
-        return encode_iso2022jp_ms(text)
+        return text.encode(ISO_2022_JP_MS)
     return text.encode(label or "utf-8")
 
 
@@ -156,7 +157,7 @@ def _jis_words(text: str, max_chars: int = 12) -> str:
     # Outlook subjects: each word is a complete ISO-2022-JP string.
     chunks = [text[i : i + max_chars] for i in range(0, len(text), max_chars)] or [""]
     return "\r\n ".join(
-        f"=?ISO-2022-JP?B?{base64.b64encode(encode_iso2022jp_ms(c)).decode('ascii')}?="
+        f"=?ISO-2022-JP?B?{base64.b64encode(c.encode(ISO_2022_JP_MS)).decode('ascii')}?="
         for c in chunks
     )
 
@@ -230,7 +231,7 @@ def _body_part(style: Style, body: str) -> tuple[list[bytes], bytes]:
                 b'Content-Type: text/plain; charset="iso-2022-jp"',
                 b"Content-Transfer-Encoding: 7bit",
             ],
-            encode_iso2022jp_ms(text) + CRLF,
+            text.encode(ISO_2022_JP_MS) + CRLF,
         )
     if style in {"raw_cp932", "sjis_body"}:
         return (
@@ -271,7 +272,7 @@ def _attachment_part(style: Style, att: SampleAttachment) -> list[bytes]:
             headers.append(b"Content-Disposition: " + disp)
     elif style == "outlook_jis":
         words = "\r\n ".join(
-            encoded_words(encode_iso2022jp_ms(name), "ISO-2022-JP", JIS_WORD_BYTES)
+            encoded_words(name.encode(ISO_2022_JP_MS), "ISO-2022-JP", JIS_WORD_BYTES)
         ).encode("ascii")
         headers = [
             b"Content-Type: " + ctype + b';\r\n\tname="' + words + b'"',
