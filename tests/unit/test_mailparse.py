@@ -8,6 +8,8 @@ import io
 import pathlib
 import random
 import re
+import subprocess
+import sys
 import unicodedata
 import zipfile
 from datetime import UTC, datetime, timedelta, timezone
@@ -569,3 +571,23 @@ def test_defects_are_japanese_and_name_the_technical_detail() -> None:
         d.startswith("添付ファイル名（Content-Disposition の filename）に解読できない")
         for d in name.defects
     )
+
+
+def test_mail_parser_warnings_never_reach_stderr() -> None:
+    # mail-parser warns "Email content 'calendar' not handled" for such a part; a daemon that
+    # logs warnings to stderr, and a command that configures no logging, must show nothing.
+    raw = b"Subject: x\r\nContent-Type: text/calendar; charset=utf-8\r\n\r\nBEGIN:VCALENDAR\r\n"
+    for setup in ("", "import logging; logging.basicConfig(level=logging.DEBUG); "):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                setup + "import sys; from intake.adapters.mailparse import parse_mail_bytes; "
+                "parse_mail_bytes(sys.stdin.buffer.read())",
+            ],
+            input=raw,
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+        assert result.stderr == b"", setup
