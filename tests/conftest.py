@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from intake.config import ImapConfig, SmtpConfig
+from intake.devtools.certs import make_certificate
 from intake.devtools.dovecot import DovecotInstance
-from intake.devtools.smtpserver import SmtpTestServer, make_certificate
+from intake.devtools.smtpserver import SmtpTestServer
 
 from support import private_dovecot
 

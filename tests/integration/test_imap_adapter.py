@@ -21,7 +21,8 @@ from intake.adapters.imap import (
     uid_set,
 )
 from intake.config import ImapConfig
-from intake.devtools.dovecot import DovecotInstance, _free_port
+from intake.devtools.dovecot import DovecotInstance
+from intake.devtools.loopback import free_port
 
 pytestmark = pytest.mark.dovecot
 
@@ -100,7 +101,7 @@ def test_wrong_password_is_a_login_error_without_retries(imap_config: ImapConfig
 def test_connection_refused_after_retries(
     imap_config: ImapConfig, caplog: pytest.LogCaptureFixture
 ) -> None:
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     config = imap_config.model_copy(update={"port": port, "connect_attempts": 2})
     box = ImapMailbox(config, "irrelevant")
     box.retry_wait_base = 0.05

@@ -19,7 +19,6 @@ from jinja2 import UndefinedError
 from intake.adapters.mailcompose import (
     AckContext,
     build_message,
-    format_jst,
     message_bytes,
     new_message_id,
     render,
@@ -27,6 +26,7 @@ from intake.adapters.mailcompose import (
 )
 from intake.adapters.mailparse import parse_mail_bytes
 from intake.domain.model import TOKYO
+from intake.domain.timefmt import format_jst_letter
 
 FROM = "desk@example.jp"
 FROM_NAME = "外国人支援コーディネーター養成研修事務局"
@@ -205,9 +205,9 @@ def test_render_string_for_a_configured_subject() -> None:
 
 
 def test_jst_filter() -> None:
-    assert format_jst(datetime(2025, 4, 14, 0, 5, tzinfo=UTC)) == "2025年4月14日 9時05分"
+    assert format_jst_letter(datetime(2025, 4, 14, 0, 5, tzinfo=UTC)) == "2025年4月14日 9時05分"
     with pytest.raises(ValueError, match="aware"):
-        format_jst(datetime(2025, 4, 14, 9, 5))
+        format_jst_letter(datetime(2025, 4, 14, 9, 5))
 
 
 # ---------------------------------------------------------------------------------------------

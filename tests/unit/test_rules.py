@@ -450,9 +450,9 @@ def test_seconds_are_shown_past_the_deadline_minute() -> None:
 
 def test_every_reason_code_has_a_message_and_a_label() -> None:
     from intake.domain.labels import REASON_LABELS
-    from intake.domain.reasons import _TEMPLATES
+    from intake.domain.reasons import REASON_TEMPLATES
 
-    assert set(_TEMPLATES) == set(ReasonCode)
+    assert set(REASON_TEMPLATES) == set(ReasonCode)
     assert set(REASON_LABELS) == set(ReasonCode)
 
 

@@ -12,11 +12,10 @@ from hypothesis import strategies as st
 from intake.domain.model import TOKYO
 from intake.domain.schedule import (
     ack_due_at,
-    format_seireki,
-    format_wareki,
     is_business_day,
     parse_send_window,
 )
+from intake.domain.timefmt import format_seireki, format_wareki
 
 YEAR_END = ["12-29", "12-30", "12-31", "01-01", "01-02", "01-03"]
 NINE_TO_SIX = "09:00-18:00"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from intake.domain.forms import PREFECTURES, Mark
 from intake.domain.values import (
     Parsed,
-    clean_text,
+    cell_text,
     is_katakana,
     is_ongoing,
     normalize_phone,
@@ -33,7 +33,7 @@ def full_width(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# clean_text
+# cell_text
 # ---------------------------------------------------------------------------------------------
 
 
@@ -51,8 +51,8 @@ def full_width(text: str) -> str:
         (datetime(2025, 4, 14), "2025-04-14"),
     ],
 )
-def test_clean_text(raw: object, expected: str | None) -> None:
-    assert clean_text(raw) == expected
+def test_cell_text(raw: object, expected: str | None) -> None:
+    assert cell_text(raw) == expected
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,5 +448,5 @@ def test_parsers_never_raise(raw: object) -> None:
         assert parsed.value is None or parsed.problem is None
     assert isinstance(parse_mark(raw), Mark)
     normalize_romaji(raw)
-    clean_text(raw)
+    cell_text(raw)
     is_ongoing(raw)

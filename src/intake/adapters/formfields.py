@@ -29,7 +29,7 @@ from intake.domain.forms import FormIssue, Mark, Qualification
 from intake.domain.labels import DOC_LABELS
 from intake.domain.values import (
     Parsed,
-    clean_text,
+    cell_text,
     fold,
     is_katakana,
     normalize_phone,
@@ -53,7 +53,7 @@ class ValueSpec(Protocol):
 
 
 def _parse_email(raw: object, spec: ValueSpec) -> Parsed[str]:
-    text = clean_text(raw)
+    text = cell_text(raw)
     if text is None:
         return Parsed(None)
     value = re.sub(r"^mailto:", "", fold(text), flags=re.IGNORECASE)
@@ -65,7 +65,7 @@ def _parse_email(raw: object, spec: ValueSpec) -> Parsed[str]:
 
 
 def _parse_text(raw: object, spec: ValueSpec) -> Parsed[str]:
-    return Parsed(clean_text(raw))
+    return Parsed(cell_text(raw))
 
 
 # How a value of each kind is read; kinds not listed are text. (Checkbox marks are read apart:
@@ -221,7 +221,7 @@ class FieldReader:
             mark = parse_mark(raw)
             if mark is Mark.UNKNOWN:
                 warn(
-                    f"{where}のチェック欄の「{clean_text(raw)}」がチェックかどうか判別できません。"
+                    f"{where}のチェック欄の「{cell_text(raw)}」がチェックかどうか判別できません。"
                     "確認してください。"
                 )
             elif mark is Mark.UNCHECKED and spec.required:
@@ -229,7 +229,7 @@ class FieldReader:
                     f"{where}にチェックがありません。", cell=cell, name=spec.name, label=spec.label
                 )
             return mark
-        if clean_text(raw) is None:
+        if cell_text(raw) is None:
             if spec.required:
                 self.add(f"{where}が空欄です。", cell=cell, name=spec.name, label=spec.label)
             return None
@@ -284,11 +284,11 @@ class FieldReader:
             reg_cell = moved(spec.registration_cell, shift)
             raw_mark = self.grid.raw(mark_cell)
             mark = parse_mark(raw_mark)
-            registration = clean_text(self.grid.raw(reg_cell))
+            registration = cell_text(self.grid.raw(reg_cell))
             where = self.where(mark_cell, spec.name)
             if mark is Mark.UNKNOWN:
                 self.add(
-                    f"{where}のチェック欄の「{clean_text(raw_mark)}」がチェックかどうか"
+                    f"{where}のチェック欄の「{cell_text(raw_mark)}」がチェックかどうか"
                     "判別できません。確認してください。",
                     cell=mark_cell,
                     name="qualifications",
@@ -312,7 +312,7 @@ class FieldReader:
 def is_blank(raw: object, kind: ValueKind) -> bool:
     if kind is ValueKind.MARK:
         return parse_mark(raw) is Mark.UNCHECKED
-    return clean_text(raw) is None
+    return cell_text(raw) is None
 
 
 def _after_label(value: str, label: str) -> str:
@@ -324,7 +324,7 @@ def _after_label(value: str, label: str) -> str:
 
 
 def _spilled(raw: object, spill: Spill) -> str | None:
-    text = clean_text(raw)
+    text = cell_text(raw)
     if text is None:
         return None
     if spill.printed and spill.printed in text:

@@ -11,7 +11,8 @@ from intake.adapters.formfields import FieldReader, parse_value
 from intake.adapters.formgrid import Cell, address_of, cell_at, label_key
 from intake.adapters.formspecs import TableSpec
 from intake.domain.forms import ExperienceEntry
-from intake.domain.values import clean_text, is_ongoing, parse_int
+from intake.domain.timefmt import format_seireki
+from intake.domain.values import cell_text, is_ongoing, parse_int
 
 
 class ExperienceSheetReader(FieldReader):
@@ -35,7 +36,7 @@ class ExperienceSheetReader(FieldReader):
         notes: list[str] = []
         for row in range(header_row + 1, end):
             raw = {c.field: self.grid.raw((row, columns[c.field])) for c in table.columns}
-            texts = {k: clean_text(v) for k, v in raw.items() if k != "no"}
+            texts = {k: cell_text(v) for k, v in raw.items() if k != "no"}
             filled = {k: v for k, v in texts.items() if v is not None}
             if not filled:
                 continue
@@ -129,7 +130,7 @@ class ExperienceSheetReader(FieldReader):
                 values["no"] = parse_int(value).value
                 continue
             required = column.required
-            if clean_text(value) is None:
+            if cell_text(value) is None:
                 if required:
                     extra = (
                         "（継続中の場合は「現在」と記入してください）"
@@ -160,7 +161,8 @@ class ExperienceSheetReader(FieldReader):
         if start is not None and end is not None and start > end:
             self.add(
                 f"{self.prefix} {address_of(from_cell)}・{address_of(to_cell)}（期間）の"
-                f"開始日 {_jp(start)} が終了日 {_jp(end)} より後になっています。",
+                f"開始日 {format_seireki(start)} が終了日 {format_seireki(end)} より後に"
+                "なっています。",
                 cell=from_cell,
                 name="period_from",
                 label=table.column("period_from").header,
@@ -175,14 +177,10 @@ class ExperienceSheetReader(FieldReader):
             days_cell = (entry.row, columns["days_worked"])
             self.add(
                 f"{self.where(days_cell, table.column('days_worked').header)}の "
-                f"{entry.days_worked} 日が、期間（{_jp(start)}～{_jp(end)}、{calendar_days} 日間）"
-                "の日数を超えています。確認してください。",
+                f"{entry.days_worked} 日が、期間（{format_seireki(start)}～{format_seireki(end)}、"
+                f"{calendar_days} 日間）の日数を超えています。確認してください。",
                 cell=days_cell,
                 name="days_worked",
                 label=table.column("days_worked").header,
                 severity="warning",
             )
-
-
-def _jp(value: date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"

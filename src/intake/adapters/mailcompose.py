@@ -39,13 +39,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from intake.adapters.iso2022jp_ms import ISO_2022_JP_MS
 from intake.domain.model import TOKYO
-from intake.domain.schedule import format_seireki, format_wareki
+from intake.domain.timefmt import format_jst_letter, format_seireki, format_wareki
 from intake.resources import templates_dir
 
 __all__ = [
     "AckContext",
     "build_message",
-    "format_jst",
     "message_bytes",
     "new_message_id",
     "render",
@@ -91,14 +90,6 @@ class AckContext:
         }
 
 
-def format_jst(value: datetime) -> str:
-    """An aware datetime on the Tokyo clock: 2025年4月14日 9時05分."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("jst: the datetime must be timezone-aware")
-    local = value.astimezone(TOKYO)
-    return f"{format_seireki(local.date())} {local.hour}時{local.minute:02d}分"
-
-
 def _environment_for(loader: FileSystemLoader | None) -> Environment:
     env = Environment(
         loader=loader,
@@ -116,7 +107,7 @@ def _environment_for(loader: FileSystemLoader | None) -> Environment:
     )
     env.filters["wareki"] = format_wareki
     env.filters["seireki"] = format_seireki
-    env.filters["jst"] = format_jst
+    env.filters["jst"] = format_jst_letter
     return env
 
 

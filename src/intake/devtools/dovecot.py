@@ -27,8 +27,8 @@ from pathlib import Path
 from imapclient import IMAPClient
 
 from intake.devtools.certs import make_certificate
+from intake.devtools.loopback import HOST, free_port
 
-HOST = "127.0.0.1"
 # Mail processes refuse to run as root, so mailboxes belong to this uid/gid (no system user needed).
 MAIL_UID = 5000
 MAIL_GID = 5000
@@ -176,12 +176,6 @@ class DovecotInstance:
         self.stop()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def _oauth2_config(introspection_url: str) -> str:
     # No tokeninfo_url: with only an introspection URL every token is POSTed there ("token=..."),
     # and the answer must carry active=true and username equal to the login's user name.
@@ -321,9 +315,9 @@ def _prepare(base: Path) -> tuple[Path, Path]:
 def _launch(
     binary: str, base: Path, cert: Path, key: Path, *, oauth2: bool = False
 ) -> tuple[subprocess.Popen[bytes], int, int]:
-    port, ssl_port = _free_port(), _free_port()
+    port, ssl_port = free_port(), free_port()
     while ssl_port == port:
-        ssl_port = _free_port()
+        ssl_port = free_port()
     conf = base / "dovecot.conf"
     conf.write_text(_config(base, port, ssl_port, cert, key, oauth2=oauth2), encoding="utf-8")
     log = base / "log" / "dovecot.log"

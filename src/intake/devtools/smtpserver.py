@@ -17,7 +17,6 @@ import binascii
 import contextlib
 import json
 import secrets
-import socket
 import ssl
 import tempfile
 import threading
@@ -33,8 +32,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from intake.devtools.certs import make_certificate
+from intake.devtools.loopback import HOST, free_port
 
-HOST = "127.0.0.1"
 SERVER_NAME = "smtp.intake.test"
 # How long a stalled DATA waits before answering (the client gives up first).
 STALL_SECONDS = 30.0
@@ -223,12 +222,6 @@ class _Controller(Controller):
         return SMTP(self.handler, **self.SMTP_kwargs)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 class SmtpTestServer:
     """An aiosmtpd server on 127.0.0.1 (a free port) in a thread; a context manager.
 
@@ -352,7 +345,7 @@ class SmtpTestServer:
         reuse = self.port != 0
         last_error: OSError | None = None
         for _ in range(1 if reuse else 5):
-            port = self.port if reuse else _free_port()
+            port = self.port if reuse else free_port()
             controller = self._controller_for(port)
             with self._state.lock:
                 before = self._state.connections

@@ -10,7 +10,8 @@ from intake.domain.forms import ApplicationForm, ExperienceDeclaration
 from intake.domain.labels import DOC_LABELS
 from intake.domain.model import DocType, Reason, ReasonCode, Term, open_terms
 from intake.domain.reasons import reason
-from intake.domain.text import format_jst, same_name
+from intake.domain.text import same_name
+from intake.domain.timefmt import format_jst
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from intake.domain.experience import (
     RowState,
 )
 from intake.domain.forms import ExperienceEntry
+from intake.domain.timefmt import format_seireki
 
 # The heading over the rows that could not be counted as declared, by the requirement's verdict.
 _PROBLEMS_HEADING: dict[bool | None, str] = {
@@ -22,10 +23,6 @@ _PROBLEMS_HEADING: dict[bool | None, str] = {
     False: "注: 次の行を最大限に数えても要件を満たしません",
     None: "要確認: 次の行を確認してください",
 }
-
-
-def _jdate(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _n(days: int) -> str:
@@ -59,8 +56,8 @@ def explain_experience(
 ) -> list[str]:
     """The lines that explain ``count`` (``notes``: what the table held besides its rows)."""
     lines = [
-        f"確認期間: {_jdate(window[0])}〜{_jdate(window[1])}"
-        f"（研修開始日 {_jdate(training_starts_on)} の直近{LOOKBACK_YEARS}年）"
+        f"確認期間: {format_seireki(window[0])}〜{format_seireki(window[1])}"
+        f"（研修開始日 {format_seireki(training_starts_on)} の直近{LOOKBACK_YEARS}年）"
     ]
     if received_on < window[1] and any(
         row.entry.period_to is not None
@@ -68,7 +65,9 @@ def explain_experience(
         and not row.entry.ongoing
         for row in count.rows
     ):
-        lines.append(f"  受付日 {_jdate(received_on)} より後の日は、まだ実績ではないため数えません")
+        lines.append(
+            f"  受付日 {format_seireki(received_on)} より後の日は、まだ実績ではないため数えません"
+        )
     for row in count.rows:
         lines.extend(f"  {line}" for line in _row_lines(row, received_on))
     lines.extend(f"  表中の記載: {note}" for note in notes)
@@ -161,8 +160,12 @@ def _row_lines(row: RowCount, received_on: date) -> list[str]:
             " … 数えられないため要確認"
         ]
     assert row.start is not None and row.end is not None
-    end_text = f"継続中（受付日 {_jdate(received_on)} まで）" if entry.ongoing else _jdate(row.end)
-    period = f"{label}: {_jdate(row.start)}〜{end_text}"
+    end_text = (
+        f"継続中（受付日 {format_seireki(received_on)} まで）"
+        if entry.ongoing
+        else format_seireki(row.end)
+    )
+    period = f"{label}: {format_seireki(row.start)}〜{end_text}"
     if row.state is RowState.REVERSED:
         why = _reversed_why(row)
         return [f"{period} 開始日が{why}になっています（{worked_text}） … 数えられないため要確認"]
@@ -174,7 +177,8 @@ def _row_lines(row: RowCount, received_on: date) -> list[str]:
     if inside < row.full_days:
         head = (
             f"{period}（全期間{_n(row.full_days)}、{worked_text}）"
-            f" → 数える期間 {_jdate(row.clipped[0])}〜{_jdate(row.clipped[1])}（{_n(inside)}）"
+            f" → 数える期間 {format_seireki(row.clipped[0])}〜{format_seireki(row.clipped[1])}"
+            f"（{_n(inside)}）"
         )
     if row.state is RowState.NO_WORKED_DAYS:
         return [head + " … 要確認"]

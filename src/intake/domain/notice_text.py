@@ -27,7 +27,7 @@ from intake.domain.model import ReasonCode
 
 # The operator templates are the one source of the operator wording; reading them here keeps
 # the parser in step when a template changes (intake.domain.reasons exposes no accessor).
-from intake.domain.reasons import _TEMPLATES as _OPERATOR_TEMPLATES
+from intake.domain.reasons import REASON_TEMPLATES
 
 __all__ = [
     "APPLICANT_TEXT",
@@ -162,7 +162,7 @@ def _operator_pattern(code: ReasonCode) -> re.Pattern[str]:
     """A regular expression matching the operator messages made from ``code``'s template."""
     parts: list[str] = []
     seen: set[str] = set()
-    for literal, name, _spec, _conversion in string.Formatter().parse(_OPERATOR_TEMPLATES[code]):
+    for literal, name, _spec, _conversion in string.Formatter().parse(REASON_TEMPLATES[code]):
         parts.append(re.escape(literal))
         if name is None:
             continue

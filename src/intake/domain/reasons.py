@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from intake.domain.model import Reason, ReasonCode
 
-_TEMPLATES: dict[ReasonCode, str] = {
+REASON_TEMPLATES: dict[ReasonCode, str] = {
     ReasonCode.SUBJECT_FORMAT: (
         "件名「{subject}」が所定の形式「受講申込_氏名（ローマ字）」になっていません。"
     ),
@@ -74,7 +74,7 @@ _TEMPLATES: dict[ReasonCode, str] = {
 
 
 def reason(code: ReasonCode, **details: object) -> Reason:
-    return Reason(code=code, message=_TEMPLATES[code].format(**details))
+    return Reason(code=code, message=REASON_TEMPLATES[code].format(**details))
 
 
 def human_size(size: int) -> str:

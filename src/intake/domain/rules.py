@@ -26,7 +26,8 @@ from intake.domain.model import (
     open_terms,
 )
 from intake.domain.reasons import human_size, reason
-from intake.domain.text import format_jst, normalize, same_name, strip_directories
+from intake.domain.text import normalize, same_name, strip_directories
+from intake.domain.timefmt import format_jst
 
 SUBJECT_KEYWORD = "受講申込"
 # Reply/forward/resend markers mail clients and applicants put before the subject.

@@ -1,4 +1,4 @@
-"""When the 受付完了 acknowledgement is due, and how dates are written to applicants (pure).
+"""When the 受付完了 acknowledgement is due (pure).
 
 Everything happens on the Tokyo wall clock (Japan has no daylight saving time, so adding days
 keeps the clock time without surprises).
@@ -35,13 +35,8 @@ import holidays
 
 from intake.domain.model import TOKYO
 
-# The era table used to parse dates on the forms; reused here to write them.
-from intake.domain.values import _ERAS
-
 __all__ = [
     "ack_due_at",
-    "format_seireki",
-    "format_wareki",
     "is_business_day",
     "is_japanese_holiday",
     "parse_send_window",
@@ -174,38 +169,3 @@ def ack_due_at(
             day = _next_business_day(day, closure_days) if business_days else day + timedelta(1)
             clock = start
     return _at(day, clock)
-
-
-# ---------------------------------------------------------------------------------------------
-# Dates as applicants read them
-# ---------------------------------------------------------------------------------------------
-
-
-def _as_tokyo_date(day: date) -> date:
-    """A date as is; an aware datetime as its date in Tokyo (a naive one as written)."""
-    if isinstance(day, datetime):
-        if day.tzinfo is not None and day.utcoffset() is not None:
-            return day.astimezone(TOKYO).date()
-        return day.date()
-    return day
-
-
-def format_seireki(day: date) -> str:
-    """2025年4月14日 (an aware datetime is taken as its date in Tokyo)."""
-    value = _as_tokyo_date(day)
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
-def format_wareki(day: date) -> str:
-    """令和7年4月14日; the first year of an era is 元年 (令和元年5月1日).
-
-    Dates before 明治 (1868-10-23) have no era in the table and are written in the western
-    calendar. An aware datetime is taken as its date in Tokyo.
-    """
-    value = _as_tokyo_date(day)
-    for era in _ERAS:  # newest first
-        if value >= era.starts:
-            year = value.year - era.starts.year + 1
-            year_text = "元" if year == 1 else str(year)
-            return f"{era.name}{year_text}年{value.month}月{value.day}日"
-    return format_seireki(value)

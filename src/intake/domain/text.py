@@ -1,12 +1,10 @@
-"""Text normalisation used wherever names are compared (never for display)."""
+"""Text normalisation used wherever names are compared (never for display), and text from mail
+made fit to store."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
-
-from intake.domain.model import TOKYO
 
 # Characters Windows and Mac produce for the "same" wave dash / minus; NFKC leaves them apart.
 _UNIFY = str.maketrans(
@@ -56,20 +54,10 @@ def strip_directories(filename: str) -> str:
     return re.split(r"[/\\]", filename)[-1]
 
 
-def format_jst(instant: datetime) -> str:
-    """An instant as the secretariat writes it, in Tokyo time: 2025年5月7日 17:00.
-
-    Seconds are shown when there are any, so 17:00:30 is not mistaken for the 17:00 deadline.
-    """
-    local = instant.astimezone(TOKYO)
-    clock = f"{local:%H:%M:%S}" if local.second or local.microsecond else f"{local:%H:%M}"
-    return f"{local.year}年{local.month}月{local.day}日 {clock}"
-
-
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def clean_text(text: str, limit: int | None = None) -> str:
+def storable_text(text: str, limit: int | None = None) -> str:
     """Text from mail as a database can hold it: no control characters (PostgreSQL refuses
     NUL), and within the column's length."""
     cleaned = _CONTROL.sub("", text)

@@ -9,7 +9,8 @@ A ``note`` is a Japanese fragment for a warning about a value that was read but 
 
 Width folding uses ``unicodedata`` NFKC (through :func:`intake.domain.text.normalize`): it turns
 full-width digits, letters, spaces and punctuation into their ASCII forms, which is all the forms
-need. Japanese era dates use the small table below rather than a library: the only eras that
+need. Japanese era dates use the small table in :mod:`intake.domain.timefmt` rather than a
+library: the only eras that
 matter are 明治 to 令和, and the maintained libraries checked (japanera 2.1) did not parse
 「令和元年5月1日」 or 「R4.3.31」.
 """
@@ -25,6 +26,7 @@ from typing import Generic, TypeVar
 
 from intake.domain.forms import Mark
 from intake.domain.text import normalize
+from intake.domain.timefmt import ERAS, Era, format_seireki
 
 T = TypeVar("T")
 
@@ -47,7 +49,7 @@ class Parsed(Generic[T]):
 # ---------------------------------------------------------------------------------------------
 
 
-def clean_text(raw: object) -> str | None:
+def cell_text(raw: object) -> str | None:
     """The cell as display text: stripped (ideographic spaces too), ``None`` when blank.
 
     The characters are kept as typed (no width folding): this is what an operator sees.
@@ -66,12 +68,12 @@ def clean_text(raw: object) -> str | None:
 
 def fold(raw: object) -> str:
     """The comparison form of a cell: NFKC, unified dashes, single spaces ('' when blank)."""
-    text = clean_text(raw)
+    text = cell_text(raw)
     return normalize(text) if text is not None else ""
 
 
 def _quote(raw: object) -> str:
-    return f"「{clean_text(raw) or ''}」"
+    return f"「{cell_text(raw) or ''}」"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,23 +81,8 @@ def _quote(raw: object) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Era:
-    name: str
-    letter: str
-    starts: date
-
-
-# Newest first. The letter is the usual abbreviation (R4.3.31, H2.3.15).
-_ERAS: tuple[_Era, ...] = (
-    _Era("令和", "R", date(2019, 5, 1)),
-    _Era("平成", "H", date(1989, 1, 8)),
-    _Era("昭和", "S", date(1926, 12, 25)),
-    _Era("大正", "T", date(1912, 7, 30)),
-    _Era("明治", "M", date(1868, 10, 23)),
-)
-_ERA_BY_KEY: dict[str, _Era] = {}
-for _era in _ERAS:
+_ERA_BY_KEY: dict[str, Era] = {}
+for _era in ERAS:
     _ERA_BY_KEY[_era.name] = _era
     _ERA_BY_KEY[_era.name[0]] = _era  # 令3.4.1
     _ERA_BY_KEY[_era.letter] = _era
@@ -148,10 +135,6 @@ def is_ongoing(raw: object) -> bool:
     return key in _ONGOING
 
 
-def _format_date(value: date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
 def _from_serial(serial: float) -> date | None:
     if not math.isfinite(serial) or serial < 1 or serial > _MAX_SERIAL:
         return None
@@ -181,9 +164,9 @@ def parse_date(raw: object, *, allow_ongoing: bool = False) -> Parsed[date]:
     if isinstance(raw, int | float):
         serial = _from_serial(float(raw))
         if serial is None:
-            return Parsed(None, f"日付として読めません（{clean_text(raw)}）")
+            return Parsed(None, f"日付として読めません（{cell_text(raw)}）")
         return Parsed(serial)
-    text = clean_text(raw)
+    text = cell_text(raw)
     if text is None:
         return Parsed(None)
     if is_ongoing(text):
@@ -203,12 +186,12 @@ def parse_date(raw: object, *, allow_ongoing: bool = False) -> Parsed[date]:
         value = _make_date(era.starts.year + era_year - 1, int(match["month"]), day)
         if value is None or value < era.starts:
             return Parsed(None, problem)
-        newer = next((e for e in reversed(_ERAS) if e.starts > era.starts), None)
+        newer = next((e for e in reversed(ERAS) if e.starts > era.starts), None)
         note = None
         if newer is not None and value >= newer.starts:
-            note = f"「{text}」を {_format_date(value)} と読みました（{era.name}の終了後の日付）"
+            note = f"「{text}」を {format_seireki(value)} と読みました（{era.name}の終了後の日付）"
         if not match["day"]:
-            note = f"「{text}」を {_format_date(value)} と読みました（日の記入なし）"
+            note = f"「{text}」を {format_seireki(value)} と読みました（日の記入なし）"
         return Parsed(value, note=note)
 
     match = _WESTERN_DATE.match(folded) or _COMPACT_DATE.match(folded)
@@ -219,7 +202,7 @@ def parse_date(raw: object, *, allow_ongoing: bool = False) -> Parsed[date]:
             return Parsed(None, problem)
         if not day_text:
             return Parsed(
-                value, note=f"「{text}」を {_format_date(value)} と読みました（日の記入なし）"
+                value, note=f"「{text}」を {format_seireki(value)} と読みました（日の記入なし）"
             )
         return Parsed(value)
     return Parsed(None, problem)
@@ -248,12 +231,12 @@ def parse_int(raw: object, *, unit: str | None = None) -> Parsed[int]:
         return Parsed(None, f"数値として読めません（「{raw}」）")
     if isinstance(raw, int | float):
         if isinstance(raw, float) and not (math.isfinite(raw) and raw.is_integer()):
-            return Parsed(None, f"整数ではありません（「{clean_text(raw)}」）")
+            return Parsed(None, f"整数ではありません（「{cell_text(raw)}」）")
         number = int(raw)
         if number < 0:
             return Parsed(None, f"負の数になっています（「{number}」）")
         return Parsed(number)
-    text = clean_text(raw)
+    text = cell_text(raw)
     if text is None:
         return Parsed(None)
     folded = fold(text).replace(" ", "")
@@ -298,7 +281,7 @@ def parse_mark(raw: object) -> Mark:
         return Mark.CHECKED
     if isinstance(raw, int | float):
         return Mark.CHECKED if raw == 1 else Mark.UNKNOWN
-    text = clean_text(raw)
+    text = cell_text(raw)
     if text is None:
         return Mark.UNCHECKED
     if text in _UNCHECKED:
@@ -323,7 +306,7 @@ def parse_yes_no(raw: object) -> Parsed[bool]:
         return Parsed(None)
     if isinstance(raw, bool):
         return Parsed(raw)
-    text = clean_text(raw)
+    text = cell_text(raw)
     if text is None:
         return Parsed(None)
     key = fold(text).replace(" ", "").casefold()
@@ -343,7 +326,7 @@ def parse_choice(raw: object, choices: Sequence[str]) -> Parsed[str]:
 
     A unique prefix of at least two characters is accepted with a note (「愛知」 → 愛知県).
     """
-    text = clean_text(raw)
+    text = cell_text(raw)
     if text is None:
         return Parsed(None)
     key = _choice_key(text)
@@ -375,7 +358,7 @@ def normalize_postal_code(raw: object) -> Parsed[str]:
         if raw < 1_000_000:
             return Parsed(value, note=f"「{raw}」を {value} と読みました（先頭の 0 を補いました）")
         return Parsed(value)
-    text = clean_text(raw)
+    text = cell_text(raw)
     if text is None:
         return Parsed(None)
     key = re.sub(r"[\s〒〶]|^郵便番号:?", "", fold(text).translate(_DASHES))
@@ -398,7 +381,7 @@ def normalize_phone(raw: object) -> Parsed[str]:
     if isinstance(raw, int | float):
         # A number cell lost its leading zero: 451234567 was 045-123-4567.
         if isinstance(raw, float) and not raw.is_integer():
-            return Parsed(None, f"電話番号として読めません（「{clean_text(raw)}」）")
+            return Parsed(None, f"電話番号として読めません（「{cell_text(raw)}」）")
         digits = str(int(raw))
         if 9 <= len(digits) <= 10 and not digits.startswith("0"):
             value = "0" + digits
@@ -406,7 +389,7 @@ def normalize_phone(raw: object) -> Parsed[str]:
                 value, note=f"「{digits}」を {value} と読みました（先頭の 0 を補いました）"
             )
         raw = digits
-    text = clean_text(raw)
+    text = cell_text(raw)
     if text is None:
         return Parsed(None)
     value = fold(text).translate(_DASHES)

@@ -22,6 +22,7 @@ from intake.adapters.orm import Application, Message
 from intake.adapters.schema import current_revision, upgrade
 from intake.domain.labels import APPLICATION_STATUS_LABELS, ELIGIBILITY_LABELS, OUTCOME_LABELS
 from intake.domain.model import TOKYO, Outcome
+from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.common import (
     EPILOG,
     EXIT_FAILURE,
@@ -32,7 +33,7 @@ from intake.entrypoints.common import (
 from intake.entrypoints.operations import acks, cutoff, run, status
 from intake.entrypoints.ops_export import attachments_group, export_group, terms_group
 from intake.entrypoints.ops_notify import notify
-from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
+from intake.entrypoints.output import console, print_json, print_table
 from intake.entrypoints.rejections import rejections
 from intake.services.errors import NotFound
 from intake.services.ingest import Source, record_message

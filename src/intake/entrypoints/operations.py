@@ -14,8 +14,9 @@ from intake.adapters.orm import Acknowledgement
 from intake.domain.labels import ACK_LABELS, label
 from intake.domain.lifecycle import RejectionStatus, SendStatus, ServerState
 from intake.domain.model import TOKYO
+from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.common import EXIT_BUSY, EXIT_FAILURE, Context, operator_errors, pass_ctx
-from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
+from intake.entrypoints.output import console, print_json, print_table
 from intake.services import acks as ack_service
 from intake.services.audit import operator_name
 from intake.services.cutoff import CutoffRun

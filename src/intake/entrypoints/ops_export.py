@@ -20,6 +20,7 @@ from intake.config import Settings
 from intake.domain.labels import REJECTION_STATUS_LABELS, TERM_STATE_LABELS, label
 from intake.domain.lifecycle import ApplicationStatus, RejectionStatus, TermState, term_state
 from intake.domain.model import Term, odd_deadline
+from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.common import (
     EXIT_CONFIG,
     EXIT_FAILURE,
@@ -31,7 +32,7 @@ from intake.entrypoints.common import (
     rejection_status,
 )
 from intake.entrypoints.operations import IsoDateTime
-from intake.entrypoints.output import iso_jst, print_json, print_table, short_jst
+from intake.entrypoints.output import print_json, print_table
 from intake.services.attachments import AttachmentsError, TargetExists, copy_attachments
 from intake.services.audit import operator_name
 from intake.services.cutoff import term_by_id

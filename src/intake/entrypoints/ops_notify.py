@@ -9,8 +9,8 @@ import click
 from intake.adapters.lock import LockBusy, exclusive
 from intake.config import ConfigError
 from intake.domain.lifecycle import SendStatus
+from intake.domain.timefmt import short_jst
 from intake.entrypoints.common import EXIT_FAILURE, Context, fail, operator_errors, pass_ctx
-from intake.entrypoints.output import short_jst
 from intake.services import notices as notice_service
 from intake.services.audit import operator_name
 

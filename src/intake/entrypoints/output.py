@@ -5,22 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-
-from intake.domain.model import TOKYO
-
-
-def iso_jst(instant: datetime | None) -> str | None:
-    return None if instant is None else instant.astimezone(TOKYO).isoformat(timespec="seconds")
-
-
-def short_jst(instant: datetime | None) -> str:
-    return "" if instant is None else instant.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
 
 
 def print_json(data: Any) -> None:

@@ -15,6 +15,7 @@ from intake.bootstrap import App
 from intake.domain.labels import REJECTION_STATUS_LABELS, RESOLUTION_LABELS, label
 from intake.domain.lifecycle import RejectionStatus
 from intake.domain.model import DocType, ReasonCode
+from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.common import (
     EXIT_FAILURE,
     REJECTION_STATUS_CHOICES,
@@ -24,7 +25,7 @@ from intake.entrypoints.common import (
     rejection_status,
 )
 from intake.entrypoints.operations import IsoDateTime
-from intake.entrypoints.output import console, iso_jst, print_json, print_table, short_jst
+from intake.entrypoints.output import console, print_json, print_table
 from intake.services.audit import operator_name
 from intake.services.errors import NotFound
 from intake.services.review import (

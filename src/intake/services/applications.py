@@ -41,7 +41,7 @@ from intake.domain.submissions import (
     completed_submission,
     supersession,
 )
-from intake.domain.text import clean_text, name_key
+from intake.domain.text import name_key, storable_text
 from intake.services import audit
 from intake.services.acks import schedule_acknowledgement
 from intake.services.unit_of_work import UnitOfWork
@@ -363,7 +363,7 @@ def _complete(
     else:
         # Still incomplete: the earlier entry now lists what the combined mails lack.
         earlier.reasons = [
-            RejectionReason(position=i, code=r.code.value, message=clean_text(r.message))
+            RejectionReason(position=i, code=r.code.value, message=storable_text(r.message))
             for i, r in enumerate(judged.reasons)
         ]
         earlier.supplemented_by_pk = message.id

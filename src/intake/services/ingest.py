@@ -23,7 +23,7 @@ from intake.domain.lifecycle import RejectionStatus, initial_server_state, renum
 from intake.domain.model import Outcome, Reason, ReasonCode
 from intake.domain.reasons import reason
 from intake.domain.rules import AttachmentFacts, Decision, Limits, MessageFacts, decide
-from intake.domain.text import clean_text
+from intake.domain.text import storable_text
 from intake.services.applications import judge_application
 from intake.services.unit_of_work import UnitOfWork
 
@@ -62,8 +62,8 @@ def record_message(
     stored = store.put(raw, kind="raw")
     parsed = parse_stored(store, settings, stored.relpath, len(raw))
     content_sha256 = body_sha256(raw)
-    subject = clean_text(parsed.subject)
-    from_address = clean_text(parsed.from_address, 320) if parsed.from_address else None
+    subject = storable_text(parsed.subject)
+    from_address = storable_text(parsed.from_address, 320) if parsed.from_address else None
 
     with uow:
         remapped = _remap_after_uidvalidity_change(uow, source, parsed, stored.sha256)
@@ -92,15 +92,15 @@ def record_message(
             raw_path=stored.relpath,
             subject=subject,
             from_address=from_address,
-            from_display=clean_text(parsed.from_display),
+            from_display=storable_text(parsed.from_display),
             received_at=received_at,
             outcome=decision.outcome.value,
-            applicant_name=clean_text(decision.applicant_name, 255)
+            applicant_name=storable_text(decision.applicant_name, 255)
             if decision.applicant_name
             else None,
             term_ids=list(decision.term_ids),
-            notes=[clean_text(n) for n in decision.notes]
-            + [f"解析上の注意: {clean_text(d)}" for d in parsed.defects],
+            notes=[storable_text(n) for n in decision.notes]
+            + [f"解析上の注意: {storable_text(d)}" for d in parsed.defects],
             duplicate_of_id=original.id if original is not None else None,
             server_state=initial_server_state(from_mailbox=source.uid is not None),
         )
@@ -115,12 +115,12 @@ def record_message(
             )
             outcome, reasons = judged.outcome, judged.reasons
             message.outcome = outcome.value
-            message.notes = [*message.notes, *(clean_text(w) for w in judged.warnings)]
+            message.notes = [*message.notes, *(storable_text(w) for w in judged.warnings)]
         if outcome is Outcome.REJECTED:
             message.rejection = Rejection(
                 status=RejectionStatus.OPEN,
                 reasons=[
-                    RejectionReason(position=i, code=r.code.value, message=clean_text(r.message))
+                    RejectionReason(position=i, code=r.code.value, message=storable_text(r.message))
                     for i, r in enumerate(reasons)
                 ],
             )
@@ -142,7 +142,7 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 def clean_message_id(message_id: str | None) -> str | None:
     if not message_id:
         return None
-    return clean_text(message_id, 998) or None
+    return storable_text(message_id, 998) or None
 
 
 def body_sha256(raw: bytes) -> str:
@@ -160,8 +160,8 @@ def attachment_rows(store: FileStore, parsed: ParsedMail, decision: Decision) ->
         rows.append(
             Attachment(
                 position=position,
-                filename=clean_text(part.filename) if part.filename else None,
-                content_type=clean_text(part.content_type, 255),
+                filename=storable_text(part.filename) if part.filename else None,
+                content_type=storable_text(part.content_type, 255),
                 doc_type=doc_type.value if doc_type else None,
                 size=saved.size,
                 sha256=saved.sha256,
@@ -177,12 +177,12 @@ def refresh_from_parsed(
     """Bring a recorded message up to date with a new reading of its raw bytes (reprocess):
     header fields, the applicant's name, candidate terms and attachment rows. A message once
     recorded minimally, or judged under another size limit, gets its attachments here."""
-    message.subject = clean_text(parsed.subject)
-    message.from_address = clean_text(parsed.from_address, 320) if parsed.from_address else None
-    message.from_display = clean_text(parsed.from_display)
+    message.subject = storable_text(parsed.subject)
+    message.from_address = storable_text(parsed.from_address, 320) if parsed.from_address else None
+    message.from_display = storable_text(parsed.from_display)
     message.message_id = message.message_id or clean_message_id(parsed.message_id)
     message.applicant_name = (
-        clean_text(decision.applicant_name, 255) if decision.applicant_name else None
+        storable_text(decision.applicant_name, 255) if decision.applicant_name else None
     )
     message.term_ids = list(decision.term_ids)
     if len(message.attachments) == len(parsed.attachments):

@@ -39,8 +39,8 @@ from intake.domain.lifecycle import (
 )
 from intake.domain.model import TOKYO, DocType, ReasonCode, Term
 from intake.domain.notice_text import ApplicantReasons, applicant_reasons
-from intake.domain.schedule import format_wareki
 from intake.domain.submissions import MISSING_CODES
+from intake.domain.timefmt import format_jst_letter, short_jst
 from intake.services import audit
 from intake.services.errors import NotFound
 from intake.services.unit_of_work import UnitOfWork
@@ -134,18 +134,13 @@ def _template_values(
     if not name_romaji or ReasonCode.SUBJECT_NAME_NOT_ROMAJI in told.codes:
         name_romaji = None
     term = _term_for_resubmission(settings, message, now)
-    closes_at = term.closes_at.astimezone(TOKYO) if term else None
     contact = settings.ack.reply_to or (settings.smtp.from_address if settings.smtp else None)
     return {
         "applicant_name": _addressee(settings, message),
         "name_romaji": name_romaji,
         "received_at": message.received_at.astimezone(TOKYO),
         "reasons": list(told.sentences),
-        "closes_at": (
-            f"{format_wareki(closes_at.date())} {closes_at.hour}時{closes_at.minute:02d}分"
-            if closes_at
-            else None
-        ),
+        "closes_at": format_jst_letter(term.closes_at, wareki=True) if term else None,
         "term_name": term.name if term else None,
         # A later mail with only the missing documents completes the submission only when
         # missing documents were all that was wrong (intake.services.applications).
@@ -306,7 +301,7 @@ def _refuse_repeat(uow: UnitOfWork, rejection_id: int) -> None:
     if not earlier:
         return
     last = earlier[-1]
-    when = (last.sent_at or last.created_at).astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
+    when = short_jst(last.sent_at or last.created_at)
     state = label(DEFICIENCY_NOTICE_LABELS, last.status)
     if last.status is SendStatus.SENT:
         raise NoticeError(

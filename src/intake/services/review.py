@@ -13,7 +13,7 @@ from intake.domain.labels import RESOLUTION_LABELS, label
 from intake.domain.lifecycle import RejectionStatus, Resolution, resolve
 from intake.domain.model import Outcome, Term, open_terms
 from intake.domain.submissions import ApplicantKey, supersession
-from intake.domain.text import clean_text, name_key
+from intake.domain.text import name_key, storable_text
 from intake.services import audit
 from intake.services.applications import current_snapshot, force_application, judge_application
 from intake.services.errors import NotFound
@@ -121,7 +121,7 @@ def reprocess(
             raise ReviewError("判定は通りましたが申込を作れませんでした。内容を確認してください")
         if outcome is Outcome.REJECTED:
             rejection.reasons = [
-                RejectionReason(position=i, code=r.code.value, message=clean_text(r.message))
+                RejectionReason(position=i, code=r.code.value, message=storable_text(r.message))
                 for i, r in enumerate(reasons)
             ]
         else:
