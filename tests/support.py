@@ -139,16 +139,21 @@ class Desk:
         return folder.replace("/", ".")
 
 
-@contextmanager
-def private_dovecot(**options: Any) -> Iterator[DovecotInstance]:
-    """A private Dovecot for a fixture: skipped where Dovecot is missing, except that CI
-    (INTAKE_REQUIRE_DOVECOT=1) fails instead of going green on skipped IMAP tests."""
+def require_dovecot() -> None:
+    """Skip the test where Dovecot is missing, except that CI (INTAKE_REQUIRE_DOVECOT=1) fails
+    instead of going green on skipped IMAP tests."""
     reason = dovecot_unavailable_reason()
     if reason is not None:
         message = f"private Dovecot unavailable: {reason}"
         if os.environ.get("INTAKE_REQUIRE_DOVECOT") == "1":
             pytest.fail(f"{message} (INTAKE_REQUIRE_DOVECOT=1)", pytrace=False)
         pytest.skip(message)
+
+
+@contextmanager
+def private_dovecot(**options: Any) -> Iterator[DovecotInstance]:
+    """A private Dovecot for a fixture (see require_dovecot)."""
+    require_dovecot()
     # Not pytest's tmp folders: they are 0700, and Dovecot's dovecot/dovenull users must
     # traverse the base folder.
     base = Path(tempfile.mkdtemp(prefix="intake-dovecot-", dir="/tmp"))

@@ -1,4 +1,8 @@
-"""`intake demo`: the real pipeline on a private Dovecot filled with sample applications."""
+"""`intake demo`: the real pipeline on a private Dovecot filled with sample applications.
+
+The demo harness (:mod:`intake.devtools`) needs the ``demo`` extra (``pip install 'intake[demo]'``,
+which ``scripts/demo.sh`` does); a production install has none of it, and says so.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,22 @@ import secrets
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from intake.devtools.demo import demo_mails
-from intake.devtools.dovecot import dovecot_unavailable_reason, start_dovecot
-from intake.devtools.smtpserver import SmtpTestServer
+from intake.entrypoints.common import EXIT_CONFIG, fail
+
+if TYPE_CHECKING:
+    from intake.devtools.smtpserver import SmtpTestServer
+
+# The top-level modules the demo extra brings (pyproject's [project.optional-dependencies]).
+DEMO_EXTRA_MODULES = frozenset({"aiosmtpd"})
+MISSING_EXTRA = (
+    "デモに必要なパッケージ（{module}）が入っていません。"
+    "pip install 'intake[demo]' で追加してから実行してください"
+    "（リポジトリからは bash scripts/demo.sh で導入と実行ができます）。"
+)
 
 DEMO_USER = "scfn"
 PASSWORD_ENV = "INTAKE_IMAP_PASSWORD"
@@ -57,6 +71,15 @@ training_starts_on = "2025-08-01"
 
 
 def run_demo(workdir: Path) -> None:
+    try:
+        from intake.devtools.demo import demo_mails
+        from intake.devtools.dovecot import dovecot_unavailable_reason, start_dovecot
+        from intake.devtools.smtpserver import SmtpTestServer
+    except ModuleNotFoundError as exc:
+        module = (exc.name or "").partition(".")[0]
+        if module not in DEMO_EXTRA_MODULES:
+            raise
+        fail(MISSING_EXTRA.format(module=module), EXIT_CONFIG)
     from intake.entrypoints import cli  # the commands the demo runs, as an operator would
 
     reason = dovecot_unavailable_reason()
