@@ -192,23 +192,16 @@ class FieldReader:
             spot = f"{address_of(cell)}（{description}）"
             if is_blank(raw, spec.kind):
                 raw = text
-                self.add(
+                message = (
                     f"{where}が空欄で、{spot}に「{text}」と記入されています。"
-                    f"この値を{label}として読み取りました。",
-                    cell=cell,
-                    name=spec.name,
-                    label=spec.label,
-                    severity="warning",
+                    f"この値を{label}として読み取りました。"
                 )
             else:
-                self.add(
+                message = (
                     f"{self.prefix} {spot}に「{text}」と記入されています。"
-                    f"{label}の記入欄は {address_of(value_cell)} です。確認してください。",
-                    cell=cell,
-                    name=spec.name,
-                    label=spec.label,
-                    severity="warning",
+                    f"{label}の記入欄は {address_of(value_cell)} です。確認してください。"
                 )
+            self.add(message, cell=cell, name=spec.name, label=spec.label, severity="warning")
         return self.convert(spec.kind, raw, value_cell, spec, where)
 
     def convert(

@@ -12,8 +12,6 @@ import re
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from types import TracebackType
-from typing import Self
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
@@ -26,13 +24,13 @@ from tenacity import (
 )
 
 from intake.adapters.mailauth import (
+    MailSession,
     XOAuth2,
     access_token,
     certificate_refused,
     describe_failure,
     hide_secret,
     login_failed_midway,
-    server_address,
     tls_context,
     unreachable,
 )
@@ -78,7 +76,7 @@ def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, OSError | imaplib.IMAP4.abort)
 
 
-class ImapSession:
+class ImapSession(MailSession[ImapConfig]):
     """One IMAP connection, logged in; a context manager (connects on entry, logs out on exit)."""
 
     # Seconds for the first retry pause (doubles each time, capped at retry_wait_max).
@@ -86,25 +84,9 @@ class ImapSession:
     retry_wait_max: float = 30.0
 
     def __init__(self, config: ImapConfig, password: str | None) -> None:
-        self.config = config
+        super().__init__(config)
         self._password = password
         self._client: IMAPClient | None = None
-
-    def __enter__(self) -> Self:
-        self.connect()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def _where(self) -> str:
-        return server_address(self.config)
 
     def _open(self, context: ssl.SSLContext | None) -> IMAPClient:
         cfg = self.config

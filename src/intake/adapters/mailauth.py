@@ -17,7 +17,8 @@ import shlex
 import ssl
 import subprocess
 from pathlib import Path
-from typing import Literal, Protocol
+from types import TracebackType
+from typing import Generic, Literal, Protocol, Self, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,38 @@ class MailServerSettings(Protocol):
 def server_address(config: MailServerSettings) -> str:
     """``host:port`` as the messages name the server."""
     return f"{config.host}:{config.effective_port}"
+
+
+SettingsT = TypeVar("SettingsT", bound=MailServerSettings)
+
+
+class MailSession(Generic[SettingsT]):
+    """One connection to a mail server; a context manager (connects on entry, closes on exit)."""
+
+    def __init__(self, config: SettingsT) -> None:
+        self.config = config
+
+    def connect(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.connect()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def _where(self) -> str:
+        return server_address(self.config)
 
 
 def hide_secret(text: str, secret: str | None) -> str:

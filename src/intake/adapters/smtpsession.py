@@ -8,16 +8,14 @@ import contextlib
 import logging
 import smtplib
 import ssl
-from types import TracebackType
-from typing import Self
 
 from intake.adapters.mailauth import (
+    MailSession,
     XOAuth2,
     access_token,
     certificate_refused,
     hide_secret,
     login_failed_midway,
-    server_address,
     timed_out,
     tls_context,
     unreachable,
@@ -73,34 +71,18 @@ def close_quietly(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-class SmtpSession:
+class SmtpSession(MailSession[SmtpConfig]):
     """One SMTP connection, logged in as configured; a context manager."""
 
     def __init__(self, config: SmtpConfig, *, password: str | None = None) -> None:
-        self.config = config
+        super().__init__(config)
         self._password = password
         self._smtp: smtplib.SMTP | None = None
         self._local_hostname: str | None = None
 
-    def __enter__(self) -> Self:
-        self.connect()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     @property
     def connected(self) -> bool:
         return self._smtp is not None
-
-    @property
-    def _where(self) -> str:
-        return server_address(self.config)
 
     def connect(self) -> None:
         """Open a fresh connection (closing any current one), say EHLO and log in."""
