@@ -20,6 +20,16 @@ from intake.config import Settings, load_settings
 from intake.devtools.dovecot import DovecotInstance, dovecot_unavailable_reason, start_dovecot
 from intake.entrypoints.cli import main
 
+# The one term (募集期) a minimal config needs (a config without terms is refused).
+ONE_TERM = """
+[[terms]]
+id = 1
+name = "第1期"
+opens_at = "2025-03-10T10:00:00+09:00"
+closes_at = "2025-05-07T17:00:00+09:00"
+training_starts_on = "2025-06-02"
+"""
+
 CONFIG = """\
 [database]
 url = "{database_url}"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from support import ONE_TERM
+
 INTAKE = str(Path(sys.executable).with_name("intake"))
 
 
@@ -19,16 +21,6 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         env={**os.environ, **(env or {})},
         check=False,
     )
-
-
-ONE_TERM = """
-[[terms]]
-id = 1
-name = "第1期"
-opens_at = "2025-03-10T10:00:00+09:00"
-closes_at = "2025-05-07T17:00:00+09:00"
-training_starts_on = "2025-06-02"
-"""
 
 
 def test_help_is_japanese_and_lists_commands() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support import require_dovecot
+from support import ONE_TERM, require_dovecot
 
 ROOT = Path(__file__).resolve().parents[2]
 INTAKE = str(Path(sys.executable).with_name("intake"))
@@ -124,7 +124,7 @@ def test_the_installed_package_creates_its_database_without_the_demo_extra(
     installed: Path, tmp_path: Path
 ) -> None:
     config = tmp_path / "intake.toml"
-    config.write_text('[imap]\nhost = "127.0.0.1"\nusername = "u"\n', encoding="utf-8")
+    config.write_text('[imap]\nhost = "127.0.0.1"\nusername = "u"\n' + ONE_TERM, encoding="utf-8")
     result = run_installed(
         installed,
         "from intake.entrypoints.cli import main\nmain()",
