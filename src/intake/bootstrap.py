@@ -3,6 +3,9 @@ and runs the use cases with the locks they need (shared by the CLI and the daemo
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,9 +17,10 @@ from intake.adapters.filestore import FileStore
 from intake.adapters.imap import ImapError, ImapMailbox
 from intake.adapters.lock import exclusive
 from intake.adapters.orm import make_engine
+from intake.adapters.passwords import Argon2Passwords
 from intake.adapters.schema import ensure_current
 from intake.adapters.smtp import SmtpSender
-from intake.config import ConfigError, Settings
+from intake.config import ConfigError, Settings, load_settings
 from intake.services.acks import SendReport, send_due
 from intake.services.cutoff import CutoffResult, run_cutoff
 from intake.services.poll import PollReport, ProgressCallback, poll_once, record_poll_error
@@ -34,6 +38,9 @@ class App:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
+
+    def passwords(self) -> Argon2Passwords:
+        return _passwords()
 
     def mailbox(self) -> ImapMailbox:
         imap = self.settings.imap
@@ -88,6 +95,68 @@ class App:
                 sweep=lambda: self.poll(wait=600.0),
                 sender_factory=self.smtp_sender if self.settings.smtp else None,
             )
+
+
+_hasher: Argon2Passwords | None = None
+
+
+def _passwords() -> Argon2Passwords:
+    # One hasher per process: building it hashes its decoy password (tens of milliseconds).
+    global _hasher
+    if _hasher is None:
+        _hasher = Argon2Passwords()
+    return _hasher
+
+
+log = logging.getLogger("intake.config")
+
+
+class ConfigWatcher:
+    """Takes an edited config file into ``app.settings`` without a restart (an extended
+    deadline, a new term, a changed login limit). Used by `intake run` (every few seconds and
+    on SIGHUP) and by `intake web` (before a request, at most every ``min_interval`` seconds).
+
+    An invalid file is logged and the old settings stay; a change of database or store needs a
+    restart and is refused.
+    """
+
+    def __init__(self, app: App, path: Path, *, min_interval: float = 0.0) -> None:
+        self.app = app
+        self.path = path
+        self.min_interval = min_interval
+        self._mtime = path.stat().st_mtime
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
+
+    def check(self, *, force: bool = False) -> bool:
+        """True when new settings were taken in."""
+        with self._lock:
+            if not force and time.monotonic() - self._checked < self.min_interval:
+                return False
+            self._checked = time.monotonic()
+            try:
+                mtime = self.path.stat().st_mtime
+            except OSError as exc:
+                log.error("config %s: %s", self.path, exc)
+                return False
+            if not force and mtime == self._mtime:
+                return False
+            self._mtime = mtime
+            try:
+                settings = load_settings(self.path)
+            except ConfigError as exc:
+                log.error("config not reloaded (the old one stays in force): %s", exc)
+                return False
+            old = self.app.settings
+            if (settings.database_url, settings.storage_dir) != (
+                old.database_url,
+                old.storage_dir,
+            ):
+                log.error("config not reloaded: [database] or [storage] changed; restart intake")
+                return False
+            self.app.settings = settings
+            log.info("config reloaded from %s", self.path)
+            return True
 
 
 def build_app(settings: Settings, *, check_schema: bool = True) -> App:

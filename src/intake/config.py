@@ -7,6 +7,7 @@ deployment can move the whole folder.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -215,6 +216,54 @@ class LimitsConfig(_Section):
     message_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+class WebConfig(_Section):
+    """The operator web console (`intake web`, or `intake run` with ``enabled = true``)."""
+
+    enabled: bool = False
+    # Loopback by default: any other address is an explicit choice (and warned about
+    # unless TLS is in front of it).
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    # Signs the session cookies; created (0600) on first start, so sessions survive a restart.
+    secret_key_file: ConfigPath = Path("data/web-secret.key")
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    login_max_failures: int = Field(default=10, ge=1, le=1000)
+    login_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or networks).
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # HTTPS served by intake itself (otherwise terminate TLS at the reverse proxy).
+    tls_cert_file: ConfigPath | None = None
+    tls_key_file: ConfigPath | None = None
+    # Shown in the console's header.
+    desk_name: str = Field(default="外国人支援コーディネーター養成研修 申込受付", min_length=1)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"trusted_proxies には IP アドレスかネットワークを書いてください: {entry!r}"
+                ) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> WebConfig:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file と tls_key_file は両方とも指定してください")
+        return self
+
+    @property
+    def on_loopback(self) -> bool:
+        return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
+
+
 class Settings(_Section):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
@@ -226,6 +275,7 @@ class Settings(_Section):
     templates_dir: ConfigPath | None = None
     documents: DocumentNames = Field(default_factory=DocumentNames)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     # Without a term every mail would be OUTSIDE_PERIOD: at least one is required.
     terms: list[Term] = Field(min_length=1)
     timezone: Literal["Asia/Tokyo"] = "Asia/Tokyo"
@@ -251,6 +301,17 @@ class Settings(_Section):
     @property
     def exports_dir(self) -> Path:
         return _resolve(self.cutoff.exports_dir, self.base_dir)
+
+    @property
+    def web_secret_key_path(self) -> Path:
+        return _resolve(self.web.secret_key_file, self.base_dir)
+
+    @property
+    def web_tls_files(self) -> tuple[Path, Path] | None:
+        cert, key = self.web.tls_cert_file, self.web.tls_key_file
+        if cert is None or key is None:
+            return None
+        return _resolve(cert, self.base_dir), _resolve(key, self.base_dir)
 
     @property
     def custom_templates_dir(self) -> Path | None:
@@ -406,6 +467,8 @@ def missing_input_files(settings: Settings) -> list[str]:
         need_file("[smtp] ca_file", settings.smtp.ca_file)
         if settings.smtp.auth == "password":
             need_file("[smtp] password_file", settings.smtp.password_file)
+    need_file("[web] tls_cert_file", settings.web.tls_cert_file)
+    need_file("[web] tls_key_file", settings.web.tls_key_file)
     custom = settings.custom_templates_dir
     if custom is not None and not custom.is_dir():
         problems.append(f"設定ファイル: templates_dir のフォルダー {custom} が見つかりません")

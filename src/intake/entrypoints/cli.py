@@ -36,6 +36,8 @@ from intake.entrypoints.ops_notify import notify
 from intake.entrypoints.output import console, print_json, print_table
 from intake.entrypoints.rejections import rejections
 from intake.services.errors import NotFound
+from intake.entrypoints.users_cli import users
+from intake.entrypoints.web_cli import web
 from intake.services.ingest import Source, record_message
 
 
@@ -424,6 +426,8 @@ main.add_command(terms_group)
 main.add_command(cutoff)
 main.add_command(status)
 main.add_command(run)
+main.add_command(users)
+main.add_command(web)
 
 
 if __name__ == "__main__":  # pragma: no cover

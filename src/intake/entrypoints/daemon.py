@@ -27,8 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from intake.adapters.lock import LockBusy, exclusive
-from intake.bootstrap import App
-from intake.config import ConfigError, load_settings
+from intake.bootstrap import App, ConfigWatcher
 from intake.domain.model import TOKYO
 
 log = logging.getLogger("intake.daemon")
@@ -41,7 +40,7 @@ class Daemon:
     def __init__(self, app: App, config_path: Path | None = None) -> None:
         self.app = app
         self.config_path = config_path
-        self._config_mtime = config_path.stat().st_mtime if config_path else None
+        self.config_watcher = ConfigWatcher(app, config_path) if config_path else None
         self.stopping = threading.Event()
         self._warned: set[int] = set()
         self.scheduler = BackgroundScheduler(
@@ -149,35 +148,19 @@ class Daemon:
     def reload_config(self, *, force: bool = False) -> bool:
         """Take in an edited config (an extended deadline, a new term) without a restart.
 
-        Checked every few seconds and on SIGHUP. An invalid file is logged and ignored; a
-        change of database or store needs a restart and is refused.
+        Checked every few seconds and on SIGHUP (see ConfigWatcher for what is refused).
         """
-        if self.config_path is None:
-            return False
-        try:
-            mtime = self.config_path.stat().st_mtime
-        except OSError as exc:
-            log.error("config %s: %s", self.config_path, exc)
-            return False
-        if not force and mtime == self._config_mtime:
-            return False
-        self._config_mtime = mtime
-        try:
-            settings = load_settings(self.config_path)
-        except ConfigError as exc:
-            log.error("config not reloaded (the old one stays in force): %s", exc)
+        if self.config_watcher is None:
             return False
         old = self.app.settings
-        if (settings.database_url, settings.storage_dir) != (old.database_url, old.storage_dir):
-            log.error("config not reloaded: [database] or [storage] changed; restart intake run")
+        if not self.config_watcher.check(force=force):
             return False
-        self.app.settings = settings
+        settings = self.app.settings
         if settings.imap.poll_interval != old.imap.poll_interval:
             self.scheduler.reschedule_job(
                 "poll", trigger=IntervalTrigger(seconds=settings.imap.poll_interval)
             )
         self._warned.clear()
-        log.info("config reloaded from %s", self.config_path)
         return True
 
     def _on_error(self, event: JobExecutionEvent) -> None:

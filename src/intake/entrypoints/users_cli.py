@@ -1,0 +1,162 @@
+"""`intake users …`: the web console's users (operators act, viewers only read)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import click
+
+from intake.domain.accounts import PASSWORD_MIN_LENGTH, Role
+from intake.entrypoints.common import (
+    EXIT_CONFIG,
+    EXIT_NOT_FOUND,
+    Context,
+    fail,
+    operator_errors,
+    pass_ctx,
+)
+from intake.entrypoints.output import iso_jst, print_json, print_table, short_jst
+from intake.services import users as user_service
+from intake.services.audit import operator_name
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        # One line, as `echo … |` or a password manager's CLI gives it; the line end is not
+        # part of the password.
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        fail("パスワードは --password-stdin で標準入力から渡してください。", EXIT_CONFIG)
+    value: str = click.prompt(
+        "パスワード", hide_input=True, confirmation_prompt="パスワード（確認）"
+    )
+    return value
+
+
+def _refusals(func: Callable[P, R]) -> Callable[P, R]:
+    """Refusals of the account rules become one Japanese line and a non-zero exit."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except user_service.UnknownUser as exc:
+            fail(str(exc), EXIT_NOT_FOUND)
+        except user_service.AccountError as exc:
+            fail(str(exc), EXIT_CONFIG)
+
+    return wrapper
+
+
+@click.group()
+def users() -> None:
+    """操作画面（intake web）の利用者: 担当者（operator）と閲覧のみ（viewer）。"""
+
+
+STDIN_HELP = (
+    f"パスワード（{PASSWORD_MIN_LENGTH} 文字以上）を標準入力から 1 行読む（省略時は画面で入力）。"
+)
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    required=True,
+    help="operator: 閲覧と操作ができる / viewer: 閲覧のみ。",
+)
+@click.option("--password-stdin", "password_stdin", is_flag=True, help=STDIN_HELP)
+@pass_ctx
+@operator_errors
+@_refusals
+def users_add(ctx: Context, name: str, role: str, password_stdin: bool) -> None:
+    """利用者を追加する（パスワードは 12 文字以上）。"""
+    app = ctx.app()
+    password = _password(password_stdin)
+    user = user_service.add_user(
+        app.uow(), app.passwords(), name, Role(role), password, operator=operator_name(None)
+    )
+    click.echo(f"利用者 {user.name}（{user.role_label}）を追加しました。")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", "password_stdin", is_flag=True, help=STDIN_HELP)
+@pass_ctx
+@operator_errors
+@_refusals
+def users_passwd(ctx: Context, name: str, password_stdin: bool) -> None:
+    """利用者のパスワードを変える（その利用者のログイン中のセッションはすべて終了する）。"""
+    app = ctx.app()
+    password = _password(password_stdin)
+    user = user_service.change_password(
+        app.uow(), app.passwords(), name, password, operator=operator_name(None)
+    )
+    click.echo(f"利用者 {user.name} のパスワードを変更しました。")
+
+
+@users.command("disable")
+@click.argument("name")
+@pass_ctx
+@operator_errors
+@_refusals
+def users_disable(ctx: Context, name: str) -> None:
+    """利用者を無効にする（ログイン中なら、次の操作からログアウトされる）。"""
+    user = user_service.set_disabled(ctx.app().uow(), name, True, operator=operator_name(None))
+    click.echo(f"利用者 {user.name} を無効にしました。")
+
+
+@users.command("enable")
+@click.argument("name")
+@pass_ctx
+@operator_errors
+@_refusals
+def users_enable(ctx: Context, name: str) -> None:
+    """無効にした利用者を、もう一度ログインできるようにする。"""
+    user = user_service.set_disabled(ctx.app().uow(), name, False, operator=operator_name(None))
+    click.echo(f"利用者 {user.name} を有効にしました。")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON 配列で出力する。")
+@pass_ctx
+@operator_errors
+def users_list(ctx: Context, as_json: bool) -> None:
+    """利用者の一覧。"""
+    rows = user_service.list_users(ctx.app().uow())
+    if as_json:
+        print_json(
+            [
+                {
+                    "name": u.name,
+                    "role": u.role.value,
+                    "active": u.active,
+                    "created_at": iso_jst(u.created_at),
+                    "last_login_at": iso_jst(u.last_login_at),
+                    "disabled_at": iso_jst(u.disabled_at),
+                }
+                for u in rows
+            ]
+        )
+        return
+    print_table(
+        f"利用者（{len(rows)} 人）",
+        ["利用者名", "権限", "状態", "登録日時", "最終ログイン"],
+        [
+            [
+                u.name,
+                u.role_label,
+                "有効" if u.active else "無効",
+                short_jst(u.created_at),
+                short_jst(u.last_login_at) or "（なし）",
+            ]
+            for u in rows
+        ],
+    )
