@@ -246,7 +246,7 @@ class WebConfig(_Section):
     def _addresses(cls, value: list[str]) -> list[str]:
         for entry in value:
             try:
-                ipaddress.ip_network(entry, strict=False)
+                ipaddress.ip_network(entry)
             except ValueError as exc:
                 raise ValueError(
                     f"trusted_proxies には IP アドレスかネットワークを書いてください: {entry!r}"

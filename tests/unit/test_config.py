@@ -219,3 +219,51 @@ def test_errors_are_told_in_japanese_naming_the_term(
     assert expected in message
     for english in ("Input should", "Value error", "valid integer", "at least"):
         assert english not in message
+
+
+def test_web_defaults_are_loopback_and_the_issue_s_limits(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, MINIMAL))
+    web = settings.web
+    assert (web.enabled, web.host, web.port) == (False, "127.0.0.1", 8080)
+    assert web.on_loopback
+    assert (web.session_idle_minutes, web.login_max_failures) == (30, 10)
+    assert (web.login_window_minutes, web.login_lockout_minutes) == (15, 15)
+    assert web.trusted_proxies == []
+    assert settings.web_secret_key_path == tmp_path.resolve() / "data/web-secret.key"
+    assert settings.web_tls_files is None
+
+
+def test_web_section_is_read_and_checked(tmp_path: Path) -> None:
+    (tmp_path / "certs").mkdir()
+    for name in ("console.pem", "console.key"):
+        (tmp_path / "certs" / name).write_text("-----BEGIN-----\n", "ascii")
+    text = MINIMAL + (
+        '\n[web]\nenabled = true\nhost = "0.0.0.0"\nport = 8443\n'
+        'trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]\nsession_idle_minutes = 10\n'
+        'tls_cert_file = "certs/console.pem"\ntls_key_file = "certs/console.key"\n'
+    )
+    settings = load_settings(write(tmp_path, text))
+    assert settings.web.enabled and not settings.web.on_loopback
+    assert settings.web.trusted_proxies == ["127.0.0.1", "10.0.0.0/8"]
+    assert settings.web_tls_files == (
+        tmp_path.resolve() / "certs/console.pem",
+        tmp_path.resolve() / "certs/console.key",
+    )
+
+
+@pytest.mark.parametrize(
+    ("web", "expected"),
+    [
+        ('trusted_proxies = ["proxy.example"]', "trusted_proxies"),
+        ('trusted_proxies = ["10.0.0.1/8"]', "trusted_proxies"),
+        ('tls_cert_file = "c.pem"', "tls_key_file"),
+        ("port = 0", "web.port"),
+        ("session_idle_minutes = 0", "web.session_idle_minutes"),
+        ("login_max_failure = 3", "未知のキー web.login_max_failure"),
+        ('tls_cert_file = "no.pem"\ntls_key_file = "no.key"', "tls_cert_file のファイル"),
+    ],
+)
+def test_web_mistakes_are_one_readable_line(tmp_path: Path, web: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, MINIMAL + f"\n[web]\n{web}\n"))
+    assert expected in str(info.value)

@@ -7,10 +7,12 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from intake.config import ConfigError
+
 KEY_BYTES = 32
 
 
-class SecretKeyError(Exception):
+class SecretKeyError(ConfigError):
     """The key file cannot be read or created; the message is for the operator."""
 
 

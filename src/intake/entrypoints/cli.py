@@ -406,15 +406,24 @@ def ingest(ctx: Context, files: tuple[Path, ...], received_at: datetime | None) 
     show_default=True,
     help="デモの設定とデータ（SQLite）を置くフォルダー。",
 )
-def demo(workdir: Path) -> None:
+@click.option("--web", is_flag=True, help="デモのあと、そのデータで操作画面を開いたままにする。")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="--web の操作画面のポート（使用中なら空いているポート）。",
+)
+def demo(workdir: Path, web: bool, port: int) -> None:
     """見本の申込メールで、取り込みから不備ログ・受付完了メールまでを実演する。
 
     メールボックスがなくても、本物の取り込み処理（IMAP・判定・SQLite への保存）を確かめられます。
-    Dovecot（dovecot-imapd）が必要です。
+    Dovecot（dovecot-imapd）が必要です。--web を付けると、最後に操作画面の URL と、
+    利用者 demo の使い捨てパスワードを表示し、Ctrl+C まで画面を開いたままにします。
     """
     from intake.entrypoints.demo import run_demo
 
-    run_demo(workdir)
+    run_demo(workdir, web_port=port if web else None)
 
 
 rejections.add_command(notify)

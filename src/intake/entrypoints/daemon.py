@@ -5,6 +5,7 @@ Jobs (APScheduler 3, one worker each, never overlapping, missed runs coalesced):
 - send due acknowledgements every ``[ack] send_interval`` seconds (when [smtp] is set);
 - run each term's cutoff once its ``closes_at`` has passed (checked every minute; a failed
   one is tried again; one missed by more than a week is left to `intake cutoff`).
+With ``[web] enabled = true`` it also serves the operator console (see entrypoints.web).
 SIGTERM/SIGINT stop it cleanly: the message in hand is finished, nothing new is started.
 An edited config is taken in within seconds (or at once on SIGHUP), so extending a deadline
 needs no restart.
@@ -29,6 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from intake.adapters.lock import LockBusy, exclusive
 from intake.bootstrap import App, ConfigWatcher
 from intake.domain.model import TOKYO
+from intake.entrypoints.web.server import ConsoleServer, console_url
 
 log = logging.getLogger("intake.daemon")
 
@@ -181,9 +183,22 @@ class Daemon:
                 signal.signal(signal.SIGTERM, self._stop)
                 signal.signal(signal.SIGINT, self._stop)
                 signal.signal(signal.SIGHUP, self._reload)
+            if self.app.settings.web.enabled:
+                stack.callback(self._start_console().stop)  # stopped after the scheduler
             self.schedule()
             self.scheduler.start()
             log.info("intake run started")
             self.stopping.wait()
             self.scheduler.shutdown(wait=True)  # the job in hand finishes first
             log.info("intake run stopped")
+
+    def _start_console(self) -> ConsoleServer:
+        """The web console ([web] enabled): it reads ``self.app.settings``, which this daemon
+        replaces when the config file changes, so it needs no watcher of its own."""
+        from intake.entrypoints.web_cli import build_console_server
+
+        web = self.app.settings.web
+        server = build_console_server(self.app, web.host, web.port)
+        server.start()
+        log.info("web console at %s", console_url(self.app.settings, web.host, server.port))
+        return server

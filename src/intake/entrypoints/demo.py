@@ -31,6 +31,7 @@ MISSING_EXTRA = (
 )
 
 DEMO_USER = "scfn"
+DEMO_WEB_USER = "demo"
 PASSWORD_ENV = "INTAKE_IMAP_PASSWORD"
 
 CONFIG_TEMPLATE = """\
@@ -70,7 +71,7 @@ training_starts_on = "2025-08-01"
 """
 
 
-def run_demo(workdir: Path) -> None:
+def run_demo(workdir: Path, *, web_port: int | None = None) -> None:
     try:
         from intake.devtools.demo import demo_mails
         from intake.devtools.dovecot import dovecot_unavailable_reason, start_dovecot
@@ -135,6 +136,8 @@ def run_demo(workdir: Path) -> None:
         click.echo("10) 2025年7月2日になったものとして送信します（intake acks send-due --now …）")
         _run(cli.main, [*args, "acks", "send-due", "--now", "2025-07-02T09:00:00+09:00"])
         _show_first_ack(outgoing)
+        if web_port is not None:
+            _serve_console(config, web_port)
     finally:
         outgoing.stop()
         server.stop()
@@ -146,6 +149,46 @@ def run_demo(workdir: Path) -> None:
         " `intake --config <設定> poll --once` "
         "を実行してください（README の「Connecting to the real mailbox」を参照）。"
     )
+
+
+def _serve_console(config: Path, port: int) -> None:
+    """The console on the demo's data, with a user ``demo`` whose password is made for this
+    run only; the demo's mail servers keep running, so 今すぐ取り込む works too."""
+    from intake.bootstrap import ConfigWatcher, build_app
+    from intake.config import load_settings
+    from intake.domain.accounts import Role
+    from intake.entrypoints.web.server import (
+        ConsoleServerError,
+        console_url,
+        serve_until_signalled,
+    )
+    from intake.entrypoints.web_cli import build_console_server
+    from intake.services.users import add_user
+
+    desk = build_app(load_settings(config))
+    password = secrets.token_urlsafe(12)
+    add_user(desk.uow(), desk.passwords(), DEMO_WEB_USER, Role.OPERATOR, password, operator="demo")
+    watcher = ConfigWatcher(desk, config, min_interval=2.0)
+    host = "127.0.0.1"
+
+    def started() -> None:
+        click.echo(
+            "11) 操作画面を開いています。ブラウザで次の URL を開き、ログインしてください:\n"
+            f"   URL:        {console_url(desk.settings, host, server.port)}\n"
+            f"   利用者名:   {DEMO_WEB_USER}\n"
+            f"   パスワード: {password}（このデモのために作った使い捨てのものです）\n"
+            "   終了するには Ctrl+C を押してください。"
+        )
+
+    server = build_console_server(desk, host, port, watcher=watcher)
+    try:
+        serve_until_signalled(server, started)
+    except ConsoleServerError:
+        if port == 0:
+            raise
+        click.echo(f"   ポート {port} は使用中のため、空いているポートを使います。")
+        server = build_console_server(desk, host, 0, watcher=watcher)
+        serve_until_signalled(server, started)
 
 
 def _show_first_ack(outgoing: SmtpTestServer) -> None:

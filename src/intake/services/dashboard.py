@@ -73,7 +73,7 @@ def desk_overview(uow: UnitOfWork, terms: Sequence[Term], now: datetime) -> Desk
             status: count
             for status, count in session.execute(
                 select(Acknowledgement.status, func.count()).group_by(Acknowledgement.status)
-            ).tuples()
+            )
         }
         due = session.scalar(
             select(func.count())

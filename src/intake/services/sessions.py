@@ -184,7 +184,7 @@ def resume(uow: UnitOfWork, token: str, *, now: datetime, idle: timedelta) -> Re
         ).one_or_none()
         if row is None:
             return Resumed(None)
-        session, user = row.tuple()
+        session, user = row
         if session.ended_at is not None:
             return Resumed(None, expired=session.end_reason == "expired")
         if user.disabled_at is not None:

@@ -60,11 +60,15 @@ def safe_file_name(name: str | None, default: str = FALLBACK_STEM) -> str:
 
 def ascii_file_name(name: str) -> str:
     """The same name in ASCII, for clients that do not read ``filename*``."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    path = PurePosixPath(folded)
-    stem = _ASCII_UNSAFE.sub("_", path.stem).strip("._") or FALLBACK_STEM
-    suffix = _ASCII_UNSAFE.sub("", path.suffix)
-    return f"{stem}{suffix if len(suffix) > 1 else ''}"
+    suffix = PurePosixPath(name).suffix
+    stem = name[: len(name) - len(suffix)]
+
+    def fold(text: str) -> str:
+        return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+    ascii_stem = _ASCII_UNSAFE.sub("_", fold(stem)).strip("._") or FALLBACK_STEM
+    ascii_suffix = _ASCII_UNSAFE.sub("", fold(suffix))
+    return ascii_stem + (ascii_suffix if len(ascii_suffix) > 1 else "")
 
 
 def content_disposition(name: str | None) -> str:

@@ -14,13 +14,14 @@ from types import FrameType
 import uvicorn
 from starlette.types import ASGIApp
 
-from intake.config import Settings
+from intake.config import ConfigError, Settings
 
 log = logging.getLogger("intake.web")
 
 
-class ConsoleServerError(Exception):
-    """The console could not start listening; the message is for the operator."""
+class ConsoleServerError(ConfigError):
+    """The console could not start listening ([web] host/port); the message is for the
+    operator."""
 
 
 def transport_warning(settings: Settings, host: str) -> str | None:

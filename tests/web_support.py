@@ -1,0 +1,114 @@
+"""Test support for the web console: a configured desk without a mailbox, logging in with a
+test client, a clock the tests move."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx2 as httpx
+from starlette.testclient import TestClient
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+OPERATOR = ("tanaka", "operator-password-1")
+VIEWER = ("sato", "viewer-password-12")
+
+CONSOLE_CONFIG = """\
+[database]
+url = "{database_url}"
+[storage]
+dir = "data/store"
+[imap]
+host = "127.0.0.1"
+port = {imap_port}
+security = "none"
+username = "scfn"
+password_env = "INTAKE_TEST_IMAP_PASSWORD"
+connect_attempts = 1
+connect_timeout = 3
+{imap_extra}
+[web]
+secret_key_file = "data/web-secret.key"
+login_max_failures = 3
+login_window_minutes = 15
+login_lockout_minutes = 15
+{web_extra}
+[[terms]]
+id = 1
+name = "第1期"
+opens_at = "2025-03-10T10:00:00+09:00"
+closes_at = "2025-05-07T17:00:00+09:00"
+capacity = 60
+training_starts_on = "2025-06-02"
+[[terms]]
+id = 2
+name = "第2期"
+opens_at = "2025-05-02T10:00:00+09:00"
+closes_at = "2025-07-01T17:00:00+09:00"
+capacity = 60
+training_starts_on = "2025-08-01"
+"""
+
+
+def write_console_config(
+    path: Path,
+    database_url: str,
+    *,
+    imap_port: int = 9,
+    imap_extra: str = "",
+    web_extra: str = "",
+) -> Path:
+    path.write_text(
+        CONSOLE_CONFIG.format(
+            database_url=database_url,
+            imap_port=imap_port,
+            imap_extra=imap_extra,
+            web_extra=web_extra,
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+@dataclass
+class FakeClock:
+    """The console's idea of now; tests move it forward."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def csrf_from(html: str) -> str:
+    found = CSRF_INPUT.search(html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
+
+
+def log_in(
+    client: TestClient | httpx.Client,
+    name: str,
+    password: str,
+    *,
+    next_page: str | None = None,
+) -> httpx.Response:
+    form = client.get("/login")
+    assert form.status_code == 200
+    data = {"csrf_token": csrf_from(form.text), "username": name, "password": password}
+    if next_page is not None:
+        data["next"] = next_page
+    return client.post("/login", data=data, follow_redirects=False)
+
+
+def page_token(client: TestClient | httpx.Client, path: str = "/") -> str:
+    """The session's CSRF token, as a page's forms carry it."""
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    return csrf_from(page.text)
