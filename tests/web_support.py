@@ -3,7 +3,15 @@ test client, a clock the tests move."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -112,3 +120,79 @@ def page_token(client: TestClient | httpx.Client, path: str = "/") -> str:
     page = client.get(path)
     assert page.status_code == 200, page.status_code
     return csrf_from(page.text)
+
+
+INTAKE = str(Path(sys.executable).with_name("intake"))
+
+
+class ConsoleProcess:
+    """`intake …` serving the console as a subprocess; its output is collected line by line
+    so that a test can wait for what it prints (the URL, a password)."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+        self.lines: list[str] = []
+        self._seen = threading.Condition()
+        self.process = subprocess.Popen(
+            [INTAKE, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            env={**os.environ, **(env or {})},
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._seen:
+                self.lines.append(line.rstrip("\n"))
+                self._seen.notify_all()
+
+    @property
+    def output(self) -> str:
+        with self._seen:
+            return "\n".join(self.lines)
+
+    def wait_for(self, pattern: str, timeout: float = 60.0) -> re.Match[str]:
+        """The first output line matching ``pattern`` (a regular expression)."""
+        wanted = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._seen:
+            while True:
+                for line in self.lines:
+                    found = wanted.search(line)
+                    if found:
+                        return found
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.process.poll() is not None and not self._reader.is_alive()):
+                    raise AssertionError(f"no line matching {pattern!r} in:\n" + self.output)
+                self._seen.wait(min(left, 0.5))
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 30.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        self._reader.join(timeout=5)
+        return code
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.3)
+    return False

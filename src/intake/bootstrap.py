@@ -101,7 +101,7 @@ _hasher: Argon2Passwords | None = None
 
 
 def _passwords() -> Argon2Passwords:
-    # One hasher per process: building it hashes its decoy password (tens of milliseconds).
+    # One hasher per process: it hashes its decoy password once, on first use.
     global _hasher
     if _hasher is None:
         _hasher = Argon2Passwords()

@@ -9,14 +9,16 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 class Argon2Passwords:
     def __init__(self, hasher: PasswordHasher | None = None) -> None:
         self._hasher = hasher or PasswordHasher()
-        # Verified against when the user name is unknown, so the answer takes as long as
-        # for a known name and does not tell which names exist.
-        self._decoy = self._hasher.hash("intake-decoy-password")
+        self._decoy: str | None = None
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
 
     def verify(self, hashed: str | None, password: str) -> bool:
+        """Whether ``password`` matches; with no hash (an unknown or disabled user) a decoy is
+        verified instead, so the answer takes as long and does not tell which names exist."""
+        if self._decoy is None:
+            self._decoy = self._hasher.hash("intake-decoy-password")
         try:
             return self._hasher.verify(hashed or self._decoy, password) and hashed is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -7,10 +7,9 @@ import logging
 import click
 
 from intake.bootstrap import App, ConfigWatcher
-from intake.entrypoints.common import EXIT_FAILURE, Context, fail, operator_errors, pass_ctx
+from intake.entrypoints.common import Context, operator_errors, pass_ctx
 from intake.entrypoints.web.server import (
     ConsoleServer,
-    ConsoleServerError,
     console_url,
     serve_until_signalled,
     transport_warning,
@@ -68,7 +67,4 @@ def web(ctx: Context, host: str | None, port: int | None) -> None:
         url = console_url(settings, bind_host, server.port)
         click.echo(f"操作画面: {url}（停止は Ctrl+C）")
 
-    try:
-        serve_until_signalled(server, started)
-    except ConsoleServerError as exc:
-        fail(str(exc), EXIT_FAILURE)
+    serve_until_signalled(server, started)  # ConsoleServerError: exit 2, like a bad config

@@ -40,13 +40,13 @@ def poll_now(request: Request) -> Response:
             kind="info",
         )
     except (ImapError, ConfigError) as exc:
-        return redirect(request, "/", flash=f"取り込めませんでした: {exc}", kind="error")
+        return redirect(request, "/", flash=f"取り込めませんでした。{exc}", kind="error")
     counts = "、".join(
         f"{label} {report.recorded[outcome.value]} 件"
         for outcome, label in OUTCOME_LABELS.items()
         if report.recorded[outcome.value]
     )
-    message = f"取り込みました: 新しいメール {report.new_records} 件" + (
+    message = f"取り込みました。新しいメール {report.new_records} 件" + (
         f"（{counts}）" if counts else ""
     )
     problems = len(report.failed) + len(report.mark_failures)
