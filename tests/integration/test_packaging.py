@@ -89,6 +89,10 @@ def test_wheel_contains_migrations_templates_and_forms(wheel: Path) -> None:
     assert "intake/py.typed" in names
     assert "intake/devtools/forms/受講申込書_YAMADA Taro.xlsx" in names
     assert any(n.startswith("intake/templates/") for n in names)
+    # The web console's pages and static files ship inside the package (never from a CDN).
+    assert "intake/entrypoints/web/templates/base.html" in names
+    assert "intake/entrypoints/web/static/console.css" in names
+    assert "intake/entrypoints/web/static/console.js" in names
 
 
 def test_aiosmtpd_comes_only_with_the_demo_extra(wheel: Path) -> None:
