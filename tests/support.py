@@ -6,7 +6,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -174,3 +175,14 @@ def private_dovecot(**options: Any) -> Iterator[DovecotInstance]:
     finally:
         instance.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """Whether ``check()`` became true within ``timeout`` seconds (a daemon's work, a server's
+    start)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.3)
+    return False

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,45 +18,19 @@ from pathlib import Path
 import httpx2 as httpx
 from starlette.testclient import TestClient
 
+from support import CONFIG
+
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]*)"')
 
 OPERATOR = ("tanaka", "operator-password-1")
 VIEWER = ("sato", "viewer-password-12")
 
-CONSOLE_CONFIG = """\
-[database]
-url = "{database_url}"
-[storage]
-dir = "data/store"
-[imap]
-host = "127.0.0.1"
-port = {imap_port}
-security = "none"
-username = "scfn"
-password_env = "INTAKE_TEST_IMAP_PASSWORD"
-connect_attempts = 1
-connect_timeout = 3
-{imap_extra}
-[web]
+# The web settings of the console tests: a low failure limit, so lockouts are quick to reach.
+WEB_SETTINGS = """\
 secret_key_file = "data/web-secret.key"
 login_max_failures = 3
 login_window_minutes = 15
 login_lockout_minutes = 15
-{web_extra}
-[[terms]]
-id = 1
-name = "第1期"
-opens_at = "2025-03-10T10:00:00+09:00"
-closes_at = "2025-05-07T17:00:00+09:00"
-capacity = 60
-training_starts_on = "2025-06-02"
-[[terms]]
-id = 2
-name = "第2期"
-opens_at = "2025-05-02T10:00:00+09:00"
-closes_at = "2025-07-01T17:00:00+09:00"
-capacity = 60
-training_starts_on = "2025-08-01"
 """
 
 
@@ -66,18 +39,23 @@ def write_console_config(
     database_url: str,
     *,
     imap_port: int = 9,
-    imap_extra: str = "",
     web_extra: str = "",
 ) -> Path:
-    path.write_text(
-        CONSOLE_CONFIG.format(
-            database_url=database_url,
-            imap_port=imap_port,
-            imap_extra=imap_extra,
-            web_extra=web_extra,
-        ),
-        encoding="utf-8",
+    """The tests' usual config (support.CONFIG) with a [web] section; no mail server listens
+    on ``imap_port`` unless the test starts one."""
+    text = CONFIG.format(
+        database_url=database_url,
+        host="127.0.0.1",
+        port=imap_port,
+        user="scfn",
+        imap_extra="connect_timeout = 3",
+        smtp_port=9,
+        smtp_extra="",
+        ack="",
+        cutoff="",
+        limits="",
     )
+    path.write_text(f"{text}\n[web]\n{WEB_SETTINGS}{web_extra}\n", encoding="utf-8")
     return path
 
 
@@ -187,12 +165,3 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.3)
-    return False

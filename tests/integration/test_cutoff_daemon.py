@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from openpyxl import load_workbook
 from intake.devtools.demo import demo_mails, jst
 from intake.devtools.smtpserver import SmtpTestServer
 
-from support import Desk
+from support import Desk, wait_until
 
 pytestmark = pytest.mark.dovecot
 
@@ -114,15 +113,6 @@ def start_daemon(desk: Desk, log_path: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def _wait_for(check: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.3)
-    return False
-
-
 def test_daemon_takes_in_new_mail_and_stops_cleanly_on_sigterm(
     make_desk: Callable[..., Desk], smtp_server: SmtpTestServer, tmp_path: Path
 ) -> None:
@@ -134,7 +124,7 @@ def test_daemon_takes_in_new_mail_and_stops_cleanly_on_sigterm(
     try:
         mail = demo_mails()[0]
         desk.append(mail.raw, mail.received_at)
-        assert _wait_for(lambda: len(desk.json("messages", "list")) == 1)
+        assert wait_until(lambda: len(desk.json("messages", "list")) == 1)
         # A second daemon on the same store refuses to start.
         second = subprocess.run(
             [INTAKE, "--config", str(desk.config_path), "run"],
@@ -146,7 +136,7 @@ def test_daemon_takes_in_new_mail_and_stops_cleanly_on_sigterm(
         assert second.returncode == 6
         assert "すでに" in second.stderr
         # Its due acknowledgement (7 days after 2025-04-14) is long past: it goes out.
-        assert _wait_for(lambda: len(smtp_server.received) == 1)
+        assert wait_until(lambda: len(smtp_server.received) == 1)
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=30) == 0
     finally:
@@ -205,16 +195,16 @@ def test_daemon_takes_in_an_extended_deadline_without_a_restart(
     daemon = start_daemon(desk, log_path)
     try:
         desk.append(late(1, 3), jst(2025, 7, 3, 10))
-        assert _wait_for(lambda: len(desk.json("messages", "list")) == 1)
+        assert wait_until(lambda: len(desk.json("messages", "list")) == 1)
         assert desk.json("messages", "list")[0]["outcome"] == "rejected"
         text = desk.config_path.read_text(encoding="utf-8")
         desk.config_path.write_text(
             text.replace("2025-07-01T17:00:00+09:00", "2025-07-08T17:00:00+09:00"), "utf-8"
         )
         daemon.send_signal(signal.SIGHUP)
-        assert _wait_for(lambda: "config reloaded" in log_path.read_text(encoding="utf-8"))
+        assert wait_until(lambda: "config reloaded" in log_path.read_text(encoding="utf-8"))
         desk.append(late(2, 4), jst(2025, 7, 4, 10))
-        assert _wait_for(lambda: len(desk.json("messages", "list")) == 2)
+        assert wait_until(lambda: len(desk.json("messages", "list")) == 2)
         assert desk.json("messages", "list")[1]["outcome"] == "accepted"
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=30) == 0

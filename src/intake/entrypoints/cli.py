@@ -35,9 +35,9 @@ from intake.entrypoints.ops_export import attachments_group, export_group, terms
 from intake.entrypoints.ops_notify import notify
 from intake.entrypoints.output import console, print_json, print_table
 from intake.entrypoints.rejections import rejections
-from intake.services.errors import NotFound
 from intake.entrypoints.users_cli import users
 from intake.entrypoints.web_cli import web
+from intake.services.errors import NotFound
 from intake.services.ingest import Source, record_message
 
 

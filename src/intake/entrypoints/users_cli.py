@@ -102,26 +102,34 @@ def users_passwd(ctx: Context, name: str, password_stdin: bool) -> None:
     click.echo(f"利用者 {user.name} のパスワードを変更しました。")
 
 
-@users.command("disable")
-@click.argument("name")
-@pass_ctx
-@operator_errors
-@_refusals
-def users_disable(ctx: Context, name: str) -> None:
-    """利用者を無効にする（ログイン中なら、次の操作からログアウトされる）。"""
-    user = user_service.set_disabled(ctx.app().uow(), name, True, operator=operator_name(None))
-    click.echo(f"利用者 {user.name} を無効にしました。")
+def _disable_command(name: str, disabled: bool, help_text: str, done: str) -> click.Command:
+    @click.command(name, help=help_text)
+    @click.argument("user_name", metavar="NAME")
+    @pass_ctx
+    @operator_errors
+    @_refusals
+    def command(ctx: Context, user_name: str) -> None:
+        user = user_service.set_disabled(
+            ctx.app().uow(), user_name, disabled, operator=operator_name(None)
+        )
+        click.echo(f"利用者 {user.name} を{done}。")
+
+    return command
 
 
-@users.command("enable")
-@click.argument("name")
-@pass_ctx
-@operator_errors
-@_refusals
-def users_enable(ctx: Context, name: str) -> None:
-    """無効にした利用者を、もう一度ログインできるようにする。"""
-    user = user_service.set_disabled(ctx.app().uow(), name, False, operator=operator_name(None))
-    click.echo(f"利用者 {user.name} を有効にしました。")
+users.add_command(
+    _disable_command(
+        "disable",
+        True,
+        "利用者を無効にする（ログイン中なら、次の操作からログアウトされる）。",
+        "無効にしました",
+    )
+)
+users.add_command(
+    _disable_command(
+        "enable", False, "無効にした利用者を、もう一度ログインできるようにする。", "有効にしました"
+    )
+)
 
 
 @users.command("list")

@@ -6,22 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import func, select
 
 from intake.adapters.orm import Acknowledgement, MailboxState, Rejection
+from intake.domain.labels import TERM_STATE_LABELS
+from intake.domain.lifecycle import RejectionStatus, SendStatus, TermState, term_state
 from intake.domain.model import Term
 from intake.services.unit_of_work import UnitOfWork
-
-TermPhase = Literal["upcoming", "open", "cutoff_pending", "closed"]
-
-TERM_PHASE_LABELS: dict[TermPhase, str] = {
-    "upcoming": "受付開始前",
-    "open": "受付中",
-    "cutoff_pending": "締切を過ぎていますが締切処理はまだです",
-    "closed": "締切処理済み",
-}
 
 
 @dataclass(frozen=True)
@@ -30,13 +22,13 @@ class TermStatus:
     name: str
     opens_at: datetime
     closes_at: datetime
-    phase: TermPhase
+    phase: TermState
     roster_version: int | None  # of the cutoff for the deadline in force
     cutoff_ran_at: datetime | None
 
     @property
     def phase_label(self) -> str:
-        return TERM_PHASE_LABELS[self.phase]
+        return TERM_STATE_LABELS[self.phase]
 
 
 @dataclass(frozen=True)
@@ -67,7 +59,9 @@ def desk_overview(uow: UnitOfWork, terms: Sequence[Term], now: datetime) -> Desk
     with uow:
         session = uow.session
         open_rejections = session.scalar(
-            select(func.count()).select_from(Rejection).where(Rejection.status == "open")
+            select(func.count())
+            .select_from(Rejection)
+            .where(Rejection.status == RejectionStatus.OPEN)
         )
         by_status: dict[str, int] = {
             status: count
@@ -78,26 +72,18 @@ def desk_overview(uow: UnitOfWork, terms: Sequence[Term], now: datetime) -> Desk
         due = session.scalar(
             select(func.count())
             .select_from(Acknowledgement)
-            .where(Acknowledgement.status == "pending", Acknowledgement.due_at <= now)
+            .where(Acknowledgement.status == SendStatus.PENDING, Acknowledgement.due_at <= now)
         )
         term_states = []
         for term in terms:
             cutoff = uow.repo.cutoff_for(term.id, term.closes_at)
-            if cutoff is not None:
-                phase: TermPhase = "closed"
-            elif term.closes_at <= now:
-                phase = "cutoff_pending"
-            elif term.opens_at <= now:
-                phase = "open"
-            else:
-                phase = "upcoming"
             term_states.append(
                 TermStatus(
                     id=term.id,
                     name=term.name,
                     opens_at=term.opens_at,
                     closes_at=term.closes_at,
-                    phase=phase,
+                    phase=term_state(term, now, cutoff_done=cutoff is not None),
                     roster_version=cutoff.version if cutoff else None,
                     cutoff_ran_at=cutoff.ran_at if cutoff else None,
                 )
@@ -109,9 +95,10 @@ def desk_overview(uow: UnitOfWork, terms: Sequence[Term], now: datetime) -> Desk
         return DeskOverview(
             open_rejections=open_rejections or 0,
             acks_due=due or 0,
-            acks_held=by_status.get("held", 0),
-            acks_failed=by_status.get("failed", 0),
-            acks_in_flight=by_status.get("claimed", 0) + by_status.get("sending", 0),
+            acks_held=by_status.get(SendStatus.HELD, 0),
+            acks_failed=by_status.get(SendStatus.FAILED, 0),
+            acks_in_flight=by_status.get(SendStatus.CLAIMED, 0)
+            + by_status.get(SendStatus.SENDING, 0),
             terms=term_states,
             mailboxes=mailboxes,
         )

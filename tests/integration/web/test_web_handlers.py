@@ -169,7 +169,7 @@ def test_the_dashboard_counts_what_a_poll_recorded(
     card = re.search(r'id="count-open-rejections".*?card-value">(\d+)<', html, re.S)
     assert card is not None and int(card.group(1)) == open_count
     assert "第1期" in html and "第2期" in html
-    assert "締切を過ぎていますが締切処理はまだです" in html
+    assert "締切処理待ち" in html
     assert "まだ一度も取り込んでいません" in html  # ingest is not a poll of the mailbox
 
 

@@ -18,14 +18,13 @@ from intake.devtools.demo import demo_mails
 from intake.devtools.smtpserver import SmtpTestServer
 from intake.entrypoints.cli import main
 
-from support import Desk
+from support import Desk, wait_until
 from web_support import (
     INTAKE,
     OPERATOR,
     ConsoleProcess,
     free_port,
     log_in,
-    wait_until,
     write_console_config,
 )
 

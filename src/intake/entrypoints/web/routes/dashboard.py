@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Route
 from intake.adapters.imap import ImapError
 from intake.adapters.lock import LockBusy
 from intake.config import ConfigError
-from intake.domain.model import OUTCOME_LABELS
+from intake.domain.labels import OUTCOME_LABELS
 from intake.entrypoints.web.context import (
     console_of,
     now,
