@@ -9,24 +9,13 @@ import pytest
 from intake.config import Settings, load_settings
 from intake.entrypoints.web.server import console_url, transport_warning
 
-BASE = """\
-[imap]
-host = "127.0.0.1"
-username = "u"
-[[terms]]
-id = 1
-name = "第1期"
-opens_at = "2025-03-10T10:00:00+09:00"
-closes_at = "2025-05-07T17:00:00+09:00"
-training_starts_on = "2025-06-02"
-"""
+from web_support import write_console_config
 
 
 def settings(tmp_path: Path, web: str = "") -> Settings:
     for name in ("c.pem", "c.key"):
         (tmp_path / name).write_text("-----BEGIN-----\n", encoding="ascii")
-    path = tmp_path / "intake.toml"
-    path.write_text(BASE + (f"[web]\n{web}\n" if web else ""), encoding="utf-8")
+    path = write_console_config(tmp_path / "intake.toml", "sqlite://", web_extra=web)
     return load_settings(path)
 
 

@@ -459,3 +459,21 @@ def test_user_changes_are_audited(console_desk: App) -> None:
     with console_desk.uow() as uow:
         details = [e.details for e in uow.session.scalars(select(AuditEvent))]
     assert not any("password" in str(d) for d in details)
+
+
+@sqlite_only
+def test_text_from_a_mail_server_is_shown_inert(client: TestClient, console_desk: App) -> None:
+    from intake.adapters.orm import MailboxState
+
+    hostile = '<script>alert(1)</script>{{ 7*7 }}<a href="javascript:alert(2)">x</a>\u202e'
+    with console_desk.uow() as uow:
+        uow.repo.add(
+            MailboxState(
+                account="scfn@127.0.0.1", folder="INBOX", uidvalidity=1, last_error=hostile
+            )
+        )
+        uow.commit()
+    log_in(client, *OPERATOR)
+    html = client.get("/").text
+    assert "<script>alert(1)" not in html and 'href="javascript:' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;{{ 7*7 }}" in html  # shown, escaped, not run
