@@ -23,6 +23,27 @@ class Role(StrEnum):
 ROLE_LABELS = {Role.OPERATOR: "担当者", Role.VIEWER: "閲覧のみ"}
 
 
+class LoginOutcome(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"  # unknown name, wrong password or a disabled user: one answer for all
+    LOCKED = "locked"  # refused without looking at the password
+
+
+class AttemptResult(StrEnum):
+    """A stored login attempt, as the lockout counts it."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+    REFUSED = "refused"  # during a lockout: not a failure, so waiting it out always works
+
+
+class SessionEnd(StrEnum):
+    LOGOUT = "logout"
+    EXPIRED = "expired"  # idle longer than [web] session_idle_minutes
+    DISABLED = "disabled"
+    PASSWORD_CHANGED = "password_changed"
+
+
 class AccountRuleError(ValueError):
     """A user name or password that the rules refuse; the message is for the operator."""
 

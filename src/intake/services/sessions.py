@@ -14,15 +14,18 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select, update
 
 from intake.adapters.orm import LoginAttempt, User, WebSession
 from intake.domain.accounts import (
     AccountRuleError,
+    AttemptResult,
+    LoginOutcome,
     LoginPolicy,
     Role,
+    SessionEnd,
     locked_until,
     normalise_user_name,
 )
@@ -57,7 +60,7 @@ class SessionUser:
 
 @dataclass(frozen=True)
 class LoginResult:
-    status: Literal["ok", "wrong", "locked"]
+    outcome: LoginOutcome
     user: SessionUser | None = None
     token: str | None = None  # for the cookie; only its hash is stored
     locked_until: datetime | None = None
@@ -86,17 +89,19 @@ def _lockout(
     since = now - policy.lookback
     last_success = uow.session.scalar(
         select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.user_name == key, LoginAttempt.result == "success"
+            LoginAttempt.user_name == key, LoginAttempt.result == AttemptResult.SUCCESS
         )
     )
     by_name = select(LoginAttempt.at).where(
-        LoginAttempt.user_name == key, LoginAttempt.result == "failure", LoginAttempt.at >= since
+        LoginAttempt.user_name == key,
+        LoginAttempt.result == AttemptResult.FAILURE,
+        LoginAttempt.at >= since,
     )
     if last_success is not None:
         by_name = by_name.where(LoginAttempt.at > last_success)
     by_address = select(LoginAttempt.at).where(
         LoginAttempt.client_address == address,
-        LoginAttempt.result == "failure",
+        LoginAttempt.result == AttemptResult.FAILURE,
         LoginAttempt.at >= since,
     )
     ends = [
@@ -123,24 +128,24 @@ def log_in(
         _prune(uow, now)
         until = _lockout(uow, key, address, now, policy)
         if until is not None:
-            _record(uow, key, address, now, "refused")
+            _record(uow, key, address, now, AttemptResult.REFUSED)
             uow.commit()
             log.warning("login refused (locked out until %s): user %r from %s", until, key, address)
-            return LoginResult("locked", locked_until=until)
+            return LoginResult(LoginOutcome.LOCKED, locked_until=until)
         user = uow.session.scalars(select(User).where(User.name == key)).one_or_none()
         usable = user is not None and user.disabled_at is None
         hashed = user.password_hash if user is not None and usable else None
         if not hasher.verify(hashed, password) or user is None:
-            _record(uow, key, address, now, "failure")
+            _record(uow, key, address, now, AttemptResult.FAILURE)
             uow.session.flush()
             until = _lockout(uow, key, address, now, policy)
             uow.commit()
             log.warning("login failed: user %r from %s", key, address)
             if until is not None:
                 log.warning("login locked out until %s: user %r, address %s", until, key, address)
-                return LoginResult("locked", locked_until=until)
-            return LoginResult("wrong")
-        _record(uow, key, address, now, "success")
+                return LoginResult(LoginOutcome.LOCKED, locked_until=until)
+            return LoginResult(LoginOutcome.WRONG)
+        _record(uow, key, address, now, AttemptResult.SUCCESS)
         if hasher.needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(password)
         user.last_login_at = now
@@ -157,10 +162,10 @@ def log_in(
         uow.session.flush()
         uow.commit()
         log.info("login: user %r from %s", key, address)
-        return LoginResult("ok", user=_session_user(session, user), token=token)
+        return LoginResult(LoginOutcome.OK, user=_session_user(session, user), token=token)
 
 
-def _record(uow: UnitOfWork, key: str, address: str, now: datetime, result: str) -> None:
+def _record(uow: UnitOfWork, key: str, address: str, now: datetime, result: AttemptResult) -> None:
     uow.repo.add(LoginAttempt(at=now, user_name=key, client_address=address, result=result))
 
 
@@ -186,13 +191,13 @@ def resume(uow: UnitOfWork, token: str, *, now: datetime, idle: timedelta) -> Re
             return Resumed(None)
         session, user = row
         if session.ended_at is not None:
-            return Resumed(None, expired=session.end_reason == "expired")
+            return Resumed(None, expired=session.end_reason == SessionEnd.EXPIRED)
         if user.disabled_at is not None:
-            _end(session, "disabled", now)
+            _end(session, SessionEnd.DISABLED, now)
             uow.commit()
             return Resumed(None)
         if now - session.last_seen_at > idle:
-            _end(session, "expired", now)
+            _end(session, SessionEnd.EXPIRED, now)
             uow.commit()
             log.info("session expired after %s idle: user %r", idle, user.name)
             return Resumed(None, expired=True)
@@ -206,11 +211,11 @@ def log_out(uow: UnitOfWork, session_id: int, *, now: datetime) -> None:
     with uow:
         session = uow.session.get(WebSession, session_id)
         if session is not None and session.ended_at is None:
-            _end(session, "logout", now)
+            _end(session, SessionEnd.LOGOUT, now)
             uow.commit()
 
 
-def end_sessions_of(uow: UnitOfWork, user_id: int, reason: str, now: datetime) -> None:
+def end_sessions_of(uow: UnitOfWork, user_id: int, reason: SessionEnd, now: datetime) -> None:
     """End every open session of a user, inside the caller's unit of work."""
     uow.session.execute(
         update(WebSession)
@@ -219,7 +224,7 @@ def end_sessions_of(uow: UnitOfWork, user_id: int, reason: str, now: datetime) -
     )
 
 
-def _end(session: WebSession, reason: str, now: datetime) -> None:
+def _end(session: WebSession, reason: SessionEnd, now: datetime) -> None:
     session.ended_at = now
     session.end_reason = reason
 

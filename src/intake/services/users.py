@@ -14,6 +14,7 @@ from intake.domain.accounts import (
     ROLE_LABELS,
     AccountRuleError,
     Role,
+    SessionEnd,
     check_password,
     normalise_user_name,
 )
@@ -145,7 +146,7 @@ def change_password(
         user = _existing(uow, name)
         user.password_hash = hasher.hash(password)
         user.password_changed_at = when
-        end_sessions_of(uow, user.id, "password_changed", when)
+        end_sessions_of(uow, user.id, SessionEnd.PASSWORD_CHANGED, when)
         audit.record(uow, operator=operator, action="user.passwd", target=f"user:{user.name}")
         uow.commit()
         return _view(user)
@@ -165,7 +166,7 @@ def set_disabled(
         user = _existing(uow, name)
         if disabled and user.disabled_at is None:
             user.disabled_at = when
-            end_sessions_of(uow, user.id, "disabled", when)
+            end_sessions_of(uow, user.id, SessionEnd.DISABLED, when)
         elif not disabled:
             user.disabled_at = None
         action = "user.disable" if disabled else "user.enable"

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from intake.domain.accounts import LoginOutcome
 from intake.entrypoints.web.context import (
     console_of,
     current_user,
@@ -94,12 +95,12 @@ def log_in(request: Request) -> Response:
         now=now(request),
         policy=console.login_policy,
     )
-    if result.status == "ok" and result.token is not None:
+    if result.outcome is LoginOutcome.OK and result.token is not None:
         response = RedirectResponse(safe_next(next_page), status_code=303)
         console.cookies.set_session(response, request, result.token)
         response.delete_cookie(LOGIN_COOKIE, path=LOGIN_PATH)
         return response
-    if result.status == "locked":
+    if result.outcome is LoginOutcome.LOCKED:
         error = (
             "ログインの失敗が続いたため、しばらくログインできません。"
             f"{jst(result.locked_until)} 以降にもう一度お試しください。"
