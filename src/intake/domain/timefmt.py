@@ -3,7 +3,9 @@
 * Dates: :func:`format_seireki` (2025年4月14日) and :func:`format_wareki` (令和7年4月14日),
   with the era table (:data:`ERAS`) that :mod:`intake.domain.values` also reads dates with.
 * Instants for operators: :func:`format_jst` in Japanese sentences (2025年5月7日 17:00),
-  :func:`short_jst` in tables and terse lines (2025-05-07 17:00), :func:`iso_jst` for scripts.
+  :func:`short_jst` in tables and terse lines (2025-05-07 17:00), :func:`iso_jst` for scripts;
+  on the web console's pages :func:`screen_jst` (2025/05/07（水）17:00), :func:`screen_date`
+  and :func:`time_ago` (5 分前).
 * Instants for applicants: :func:`format_jst_letter` (2025年4月14日 9時05分), the mail
   templates' ``jst`` filter.
 """
@@ -23,7 +25,10 @@ __all__ = [
     "format_seireki",
     "format_wareki",
     "iso_jst",
+    "screen_date",
+    "screen_jst",
     "short_jst",
+    "time_ago",
 ]
 
 
@@ -112,3 +117,37 @@ def short_jst(instant: datetime | None) -> str:
 def iso_jst(instant: datetime | None) -> str | None:
     """ISO 8601 with the Tokyo offset, to the second (2025-05-07T17:00:00+09:00), for JSON."""
     return None if instant is None else instant.astimezone(TOKYO).isoformat(timespec="seconds")
+
+
+WEEKDAYS = "月火水木金土日"
+
+
+def screen_date(instant: datetime | None) -> str:
+    """2025/05/07（水）, on the console's pages; "" for None."""
+    if instant is None:
+        return ""
+    local = instant.astimezone(TOKYO)
+    return f"{local:%Y/%m/%d}（{WEEKDAYS[local.weekday()]}）"
+
+
+def screen_jst(instant: datetime | None) -> str:
+    """2025/05/07（水）17:00, on the console's pages; "" for None."""
+    if instant is None:
+        return ""
+    return f"{screen_date(instant)}{instant.astimezone(TOKYO):%H:%M}"
+
+
+def time_ago(instant: datetime | None, now: datetime) -> str:
+    """How long ago, as a person says it: たった今 / 5 分前 / 3 時間前 / 2 日前."""
+    if instant is None:
+        return ""
+    seconds = int((now - instant).total_seconds())
+    if seconds < 0:
+        return "これから"
+    if seconds < 60:
+        return "たった今"
+    if seconds < 3600:
+        return f"{seconds // 60} 分前"
+    if seconds < 86400:
+        return f"{seconds // 3600} 時間前"
+    return f"{seconds // 86400} 日前"

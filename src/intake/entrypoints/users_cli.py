@@ -10,6 +10,7 @@ from typing import ParamSpec, TypeVar
 import click
 
 from intake.domain.accounts import PASSWORD_MIN_LENGTH, Role
+from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.common import (
     EXIT_CONFIG,
     EXIT_NOT_FOUND,
@@ -18,7 +19,7 @@ from intake.entrypoints.common import (
     operator_errors,
     pass_ctx,
 )
-from intake.entrypoints.output import iso_jst, print_json, print_table, short_jst
+from intake.entrypoints.output import print_json, print_table
 from intake.services import users as user_service
 from intake.services.audit import operator_name
 

@@ -11,6 +11,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from intake.domain.accounts import LoginOutcome
+from intake.domain.timefmt import screen_jst
 from intake.entrypoints.web.context import (
     console_of,
     current_user,
@@ -21,7 +22,6 @@ from intake.entrypoints.web.context import (
     unit_of_work,
 )
 from intake.entrypoints.web.security import LOGIN_COOKIE, LOGIN_PATH, SESSION_COOKIE, safe_next
-from intake.entrypoints.web.templating import jst
 from intake.services import sessions
 
 NOTICES = {
@@ -103,7 +103,7 @@ def log_in(request: Request) -> Response:
     if result.outcome is LoginOutcome.LOCKED:
         error = (
             "ログインの失敗が続いたため、しばらくログインできません。"
-            f"{jst(result.locked_until)} 以降にもう一度お試しください。"
+            f"{screen_jst(result.locked_until)} 以降にもう一度お試しください。"
         )
     else:
         error = "利用者名またはパスワードが正しくありません。"
