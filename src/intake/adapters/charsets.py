@@ -4,6 +4,11 @@ Python's ``shift_jis`` and ``iso2022_jp*`` reject the Windows characters (①, �
 extensions) Japanese mail is full of, so the Shift_JIS family is decoded as CP932 and
 ISO-2022-JP with :mod:`intake.adapters.iso2022jp_ms`.
 
+Text whose charset nobody declared (raw 8-bit headers, an unknown label) is guessed: ISO-2022-JP
+by its escapes, UTF-8 when it validates, the charset the mail declares elsewhere (the body's) as
+a hint, CP932, and finally cp1252. A guess nothing confirms is flagged (``guessed``) so that the
+caller keeps the bytes as sent visible in the record.
+
 Nothing in this module raises on bad input or silently drops data: undecodable bytes become
 U+FFFD and the caller is told via a flag.
 """
@@ -22,8 +27,12 @@ __all__ = [
     "ISO2022JP",
     "UTF8",
     "DecodeResult",
+    "Guess",
     "decode_bytes",
     "decode_text",
+    "guess_text",
+    "informative_charset",
+    "is_known_charset",
     "looks_like_iso2022jp",
     "normalize_charset",
     "strict_decode",
@@ -80,6 +89,26 @@ _EUCJP_ALIASES = frozenset(
 )
 # Labels that promise nothing beyond ASCII; real mail mislabels 8-bit text this way.
 _GUESS_ALIASES = frozenset({"", "us-ascii", "ascii", "unknown-8bit", "x-unknown", "default"})
+# Labels decoded by the superset their senders really use (as Shift_JIS is read as CP932), and
+# labels Python does not know under that name. GB18030 covers GB2312 and GBK; the "-i"/"-e"
+# Hebrew and Arabic labels only say how the text is laid out, not how it is encoded.
+_WIDENED = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "ms936": "gb18030",
+    "windows-936": "gb18030",
+    "euc_kr": "cp949",
+    "iso-8859-8-i": "iso8859-8",
+    "iso-8859-8-e": "iso8859-8",
+    "csiso88598i": "iso8859-8",
+    "csiso88598e": "iso8859-8",
+    "iso-8859-6-i": "iso8859-6",
+    "iso-8859-6-e": "iso8859-6",
+    "csiso88596i": "iso8859-6",
+    "csiso88596e": "iso8859-6",
+}
 
 
 @dataclass(frozen=True)
@@ -89,6 +118,18 @@ class DecodeResult:
     text: str
     had_errors: bool  # True when U+FFFD had to be substituted somewhere
     codec: str  # codec that produced ``text`` (may differ from the declared charset)
+    # True when the charset was not declared (or by an unknown label) and nothing confirms the
+    # codec that was used: the bytes as sent belong in the record.
+    guessed: bool = False
+
+
+@dataclass(frozen=True)
+class Guess:
+    """Bytes read with a guessed charset, kept so that the record can show them as sent."""
+
+    raw: bytes
+    codec: str
+    declared: str | None = None  # the unknown label, when one was given
 
 
 def normalize_charset(charset: str | None) -> str:
@@ -113,6 +154,8 @@ def normalize_charset(charset: str | None) -> str:
         return "ascii"
     if label in _GUESS_ALIASES:
         return label
+    if label in _WIDENED:
+        return _WIDENED[label]
     try:
         name = codecs.lookup(label).name
     except LookupError:
@@ -122,7 +165,23 @@ def normalize_charset(charset: str | None) -> str:
         return CP932
     if name.startswith("iso2022_jp"):
         return ISO2022JP
+    if name in _WIDENED:
+        return _WIDENED[name]
     return "utf-8" if name == "utf-8" else name
+
+
+def informative_charset(charset: str | None) -> str | None:
+    """``charset`` as a hint for undeclared text: a known charset beyond ASCII, else None."""
+    label = normalize_charset(charset)
+    if label in _GUESS_ALIASES or label == "ascii" or not _known(label):
+        return None
+    return label
+
+
+def is_known_charset(charset: str | None) -> bool:
+    """Whether ``charset`` names a charset (missing and ASCII-only labels count as known)."""
+    label = normalize_charset(charset)
+    return label in _GUESS_ALIASES or label == "ascii" or _known(label)
 
 
 def decode_bytes(data: bytes, charset: str | None) -> tuple[str, bool]:
@@ -141,8 +200,13 @@ def decode_text(data: bytes, charset: str | None) -> DecodeResult:
     label = normalize_charset(charset)
     if not data:
         return DecodeResult("", False, label or UTF8)
-    if label in _GUESS_ALIASES or label == "ascii" or not _known(label):
-        return _guess(data)
+    if label in _GUESS_ALIASES or label == "ascii":
+        return guess_text(data)
+    if not _known(label):
+        # An unknown label is never read silently: whatever the guess, it is reported.
+        found = guess_text(data)
+        unsure = found.guessed or not data.isascii()
+        return DecodeResult(found.text, found.had_errors, found.codec, guessed=unsure)
     strict = strict_decode(data, label)
     if strict is not None:
         return DecodeResult(strict, False, label)
@@ -150,7 +214,7 @@ def decode_text(data: bytes, charset: str | None) -> DecodeResult:
     # (pointless for 7-bit data, which they would pass through unchanged).
     for alt in (UTF8, CP932):
         if alt != label and not data.isascii():
-            text = strict_decode(data, alt)
+            text = _guessed_strict(data, alt)
             if text is not None:
                 return DecodeResult(text, False, alt)
     if b"\x1b" in data and label != ISO2022JP:
@@ -160,18 +224,65 @@ def decode_text(data: bytes, charset: str | None) -> DecodeResult:
     return DecodeResult(_replace_decode(data, label), True, label)
 
 
-def _guess(data: bytes) -> DecodeResult:
-    # Missing/unknown charset: UTF-8 is unambiguous when it validates, CP932 is the
-    # Japanese default, latin-1 accepts anything (so had_errors stays False).
+def guess_text(data: bytes, hint: str | None = None, *, header: bool = False) -> DecodeResult:
+    """Decode bytes whose charset nobody declared.
+
+    ISO-2022-JP (by its escapes), UTF-8 and ``hint`` (a charset the mail declares elsewhere)
+    are sure when they decode. CP932 is the Japanese default, but a result in its user-defined
+    range (private use) counts as failed, and kanji wedged between Latin letters is what
+    Latin-1 text becomes through CP932: then cp1252 is preferred. A body always gets text
+    (cp1252, or latin-1, accepts anything); a ``header`` only when the Latin reading is
+    plausible text, else U+FFFD replaces what cannot be read (``had_errors``).
+    """
+    if data.isascii() and b"\x1b" not in data:
+        return DecodeResult(data.decode("ascii"), False, "ascii")
     if looks_like_iso2022jp(data):
         text = strict_decode(data, ISO2022JP)
         if text is not None:
             return DecodeResult(text, False, ISO2022JP)
-    for alt in (UTF8, CP932):
-        guessed = strict_decode(data, alt)
-        if guessed is not None:
-            return DecodeResult(guessed, False, alt)
-    return DecodeResult(data.decode("latin-1"), False, "latin-1")
+    text = strict_decode(data, UTF8)
+    if text is not None:
+        return DecodeResult(text, False, UTF8)
+    declared = normalize_charset(hint)
+    if declared and declared not in _GUESS_ALIASES and declared not in {"ascii", UTF8}:
+        text = strict_decode(data, declared)
+        if text is not None:
+            return DecodeResult(text, False, declared)
+    japanese = _guessed_strict(data, CP932)
+    latin_codec, latin = _latin(data)
+    plausible = _plausible_latin(latin)
+    if japanese is not None and not (_MOJIBAKE_RE.search(japanese) and plausible):
+        return DecodeResult(
+            japanese, False, CP932, guessed=_HALFWIDTH_KANA_RE.search(japanese) is not None
+        )
+    if plausible or not header:
+        return DecodeResult(latin, False, latin_codec, guessed=True)
+    return DecodeResult(_replace_decode(data, UTF8), True, UTF8)
+
+
+def _guessed_strict(data: bytes, label: str) -> str | None:
+    """A strict decode for a guess: CP932's user-defined range is no real text."""
+    text = strict_decode(data, label)
+    if text is not None and label == CP932 and _PRIVATE_USE_RE.search(text):
+        return None
+    return text
+
+
+def _latin(data: bytes) -> tuple[str, str]:
+    """cp1252 where it differs from latin-1 (0x80-0x9F are letters and quotes there)."""
+    if any(0x80 <= b <= 0x9F for b in data):
+        try:
+            return "cp1252", data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass
+    return "latin-1", data.decode("latin-1")
+
+
+def _plausible_latin(text: str) -> bool:
+    """Words with accents and typographic quotes: Latin letters and nothing unprintable."""
+    return _ASCII_LETTER_RE.search(text) is not None and all(
+        ch.isprintable() or ch in "\t\r\n" for ch in text
+    )
 
 
 def _known(label: str) -> bool:
@@ -227,6 +338,13 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 # Python's cp932 "decodes" the lone bytes 0x80, 0xA0 and 0xFD-0xFF to these code
 # points; no Japanese text contains them, so treat them as undecodable.
 _CP932_JUNK_RE = re.compile("[\u0080\uf8f0-\uf8f3]")
+# CP932's user-defined area (0xF040-0xF9FC) decodes to private use: never a guess's result.
+_PRIVATE_USE_RE = re.compile("[\ue000-\uf8ff]")
+# Latin-1 words through CP932: kanji between Latin letters (「Hélène」 -> H + 2 kanji + ne).
+_MOJIBAKE_RE = re.compile("[A-Za-z][\u3400-\u9fff\uf900-\ufaff]+[A-Za-z]")
+# Half-width katakana is what accented capitals become through CP932; real, but unsure.
+_HALFWIDTH_KANA_RE = re.compile("[\uff61-\uff9f]")
+_ASCII_LETTER_RE = re.compile("[A-Za-z]")
 
 
 def _has_surrogates(text: str) -> bool:

@@ -1,8 +1,12 @@
 """Raw RFC 5322 bytes -> :class:`ParsedMail`, robust against Japanese mail clients.
 
 Only the :class:`email.message.Message` tree is taken from mail-parser (``MailParser.message``).
-Subject, names, bodies and attachments are read from that tree here (the header parameters in
-:mod:`~intake.adapters.mimeparams`, the parts in :mod:`~intake.adapters.mimewalk`), because
+What real senders break before any parser can read it is repaired first: debris before the
+headers and malformed header lines (:mod:`~intake.adapters.headerblock`), boundaries folded
+inside their quotes (:mod:`~intake.adapters.boundaries`). Subject, sender, names, bodies and
+attachments are read from that tree here (the sender in :mod:`~intake.adapters.fromheader`, the
+header parameters in :mod:`~intake.adapters.mimeparams`, the parts in
+:mod:`~intake.adapters.mimewalk`), because
 mail-parser NFC-normalises strings, invents names for nameless attachments, drops unnamed parts
 into ``text_not_managed``, flattens the attachments of embedded ``message/rfc822`` parts (a
 bounce's quoted original), returns 7-bit ISO-2022-JP bodies undecoded, and silently ignores
@@ -21,24 +25,33 @@ from email import errors as email_errors
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
-from email.utils import parseaddr, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
 import mailparser
 
+from intake.adapters.boundaries import refold
+from intake.adapters.filenames import safe_basename
+from intake.adapters.fromheader import parse_from
+from intake.adapters.headerblock import (
+    MAX_HEADER_BYTES,
+    header_block,
+    header_end,
+    repair,
+    start_of_headers,
+)
 from intake.adapters.mimedefects import (
-    DISPLAY_CONTROL_RE,
     fallback_note,
+    guessed_charset,
     header_label,
     mime_defect,
     shown,
-    undecodable,
 )
 from intake.adapters.mimeparams import (
     mime_type,
     raw_header,
 )
-from intake.adapters.mimewalk import MAX_DEPTH, MailAttachment, walk
-from intake.adapters.rfc2047 import decode_header_detailed, decode_raw_header
+from intake.adapters.mimewalk import MAX_DEPTH, MailAttachment, declared_text_charset, walk
+from intake.adapters.rfc2047 import decode_header_text, decode_raw_header
 
 __all__ = [
     "MAX_HEADER_BYTES",
@@ -59,10 +72,6 @@ __all__ = [
 _MAILPARSER_LOG = logging.getLogger("mailparser")
 _MAILPARSER_LOG.addHandler(logging.NullHandler())
 _MAILPARSER_LOG.propagate = False
-
-# A header block larger than this is not a real mail header; stop reading there.
-MAX_HEADER_BYTES = 1024 * 1024
-SAFE_BASENAME_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,11 @@ def parse_mail_file(path: pathlib.Path) -> ParsedMail:
     path = pathlib.Path(path)
     if not path.is_file():
         raise FileNotFoundError(str(path))
+    with open(path, "rb") as fh:
+        head = fh.read(MAX_HEADER_BYTES + 65536)
+    if repair(head, []) is not head:
+        # Debris before the headers or a malformed header line: repaired in memory.
+        return parse_mail_bytes(path.read_bytes())
     try:
         msg: Message | None = mailparser.parse_from_file(str(path)).message
     except OSError:
@@ -99,21 +113,25 @@ def parse_mail_file(path: pathlib.Path) -> ParsedMail:
         raw = path.read_bytes()
         msg = _stdlib_parse(raw, defects)
         if msg is None:
-            return _parse_header_block(_header_block(raw, defects), defects)
+            return _parse_header_block(header_block(raw, defects), defects)
+    if msg is not None:
+        msg = refold(msg, path.read_bytes, defects)
     return _build_guarded(msg, defects, headers_only=False)
 
 
 def parse_mail_bytes(raw: bytes) -> ParsedMail:
     """Parse raw mail bytes.  Never raises; problems are reported in ``defects``."""
     defects: list[str] = []
+    data = repair(bytes(raw), defects)
     try:
-        msg: Message | None = mailparser.parse_from_bytes(bytes(raw)).message
+        msg: Message | None = mailparser.parse_from_bytes(data).message
     except Exception as exc:
         defects.append(fallback_note(exc))
-        msg = _stdlib_parse(bytes(raw), defects)
+        msg = _stdlib_parse(data, defects)
     if msg is None:
         # Keep at least the header fields (e.g. for absurdly nested bodies).
-        return _parse_header_block(_header_block(bytes(raw), defects), defects)
+        return _parse_header_block(header_block(data, defects), defects)
+    msg = refold(msg, lambda: data, defects)
     return _build_guarded(msg, defects, headers_only=False)
 
 
@@ -124,13 +142,12 @@ def parse_mail_headers(raw: bytes) -> ParsedMail:
     ``body_text`` is ``""``; ``content_type`` still reflects the header.
     """
     defects: list[str] = []
-    block = _header_block(bytes(raw), defects)
+    block = header_block(repair(bytes(raw), defects), defects)
     return _parse_header_block(block, defects)
 
 
 def parse_mail_file_headers(path: pathlib.Path) -> ParsedMail:
     """Like :func:`parse_mail_headers` but reads the file only up to the blank line."""
-    defects: list[str] = []
     buf = bytearray()
     with open(path, "rb") as fh:
         while len(buf) <= MAX_HEADER_BYTES:
@@ -138,37 +155,14 @@ def parse_mail_file_headers(path: pathlib.Path) -> ParsedMail:
             if not chunk:
                 break
             buf += chunk
-            if _header_end(buf) is not None:
+            if header_end(buf[start_of_headers(bytes(buf), []) :]) is not None:
                 break
-    return _parse_header_block(_header_block(bytes(buf), defects), defects)
-
-
-def safe_basename(filename: str) -> str:
-    """Reduce a sender-supplied file name to a harmless display/export name.
-
-    Drops any directory part (``/`` and ``\\``) and drive prefix, removes control
-    characters, and truncates to 200 characters keeping the extension.  Returns
-    ``"attachment"`` if nothing usable is left.
-    """
-    name = DISPLAY_CONTROL_RE.sub("", filename)
-    name = re.split(r"[/\\]", name)[-1]
-    name = re.sub(r"^[A-Za-z]:", "", name).strip()
-    if name in {"", ".", ".."}:
-        return "attachment"
-    if len(name) > SAFE_BASENAME_MAX:
-        stem, dot, ext = name.rpartition(".")
-        if dot and stem and 0 < len(ext) <= 16:
-            name = stem[: SAFE_BASENAME_MAX - len(ext) - 1] + "." + ext
-        else:
-            name = name[:SAFE_BASENAME_MAX]
-    return name
+    return parse_mail_headers(bytes(buf))
 
 
 # --------------------------------------------------------------------------------------
 # Parsing helpers
 # --------------------------------------------------------------------------------------
-
-_HEADER_END_RE = re.compile(rb"\r?\n\r?\n")
 
 
 def _stdlib_parse(raw: bytes, defects: list[str]) -> Message | None:
@@ -179,28 +173,6 @@ def _stdlib_parse(raw: bytes, defects: list[str]) -> Message | None:
             f"メールの構造を解析できなかったため、本文を読み飛ばしました（{type(exc).__name__}）"
         )
         return None
-
-
-def _header_end(buf: bytes | bytearray) -> int | None:
-    if buf.startswith(b"\r\n"):
-        return 0
-    if buf.startswith(b"\n"):
-        return 0
-    m = _HEADER_END_RE.search(buf)
-    return None if m is None else m.start()
-
-
-def _header_block(raw: bytes, defects: list[str]) -> bytes:
-    end = _header_end(raw[: MAX_HEADER_BYTES + 4])
-    if end is None:
-        if len(raw) > MAX_HEADER_BYTES:
-            defects.append(
-                f"ヘッダーが長すぎる（{MAX_HEADER_BYTES:,} バイト超）ため、"
-                "先頭部分だけを読み取りました"
-            )
-            return raw[:MAX_HEADER_BYTES]
-        return raw
-    return raw[:end]
 
 
 def _parse_header_block(block: bytes, defects: list[str]) -> ParsedMail:
@@ -229,14 +201,15 @@ def _build_guarded(msg: Message | None, defects: list[str], *, headers_only: boo
     )
 
 
-def _decode_header(raw: str, what: str, defects: list[str]) -> str:
-    text, bad = decode_header_detailed(raw)
-    if bad:
+def _decode_header(raw: str, what: str, hint: str | None, defects: list[str]) -> str:
+    found = decode_header_text(raw, hint)
+    if found.had_errors:
         defects.append(
             f"{what}に解読できない部分があり、「\ufffd」（U+FFFD）に置き換えたか、"
             "元の表記のまま残しました"
         )
-    return text
+    defects.extend(guessed_charset(what, guess) for guess in found.guesses)
+    return found.text
 
 
 def _build(msg: Message, defects: list[str], *, headers_only: bool) -> ParsedMail:
@@ -244,26 +217,28 @@ def _build(msg: Message, defects: list[str], *, headers_only: bool) -> ParsedMai
         defects.append(
             "ヘッダーが見つかりませんでした（メールの形式になっていない可能性があります）"
         )
+    # Undeclared 8-bit headers are most likely in the charset the body declares.
+    hint = declared_text_charset(msg)
 
     headers: dict[str, str] = {}
     for key, value in msg.raw_items():
         lname = key.strip().lower()
         if lname and lname not in headers:
-            headers[lname] = _decode_header(str(value), header_label(key), defects)
+            headers[lname] = _decode_header(str(value), header_label(key), hint, defects)
 
     subject = headers.get("subject", "")
 
     # Folding may split a long Message-ID; whitespace is never part of it.
     message_id = re.sub(r"\s+", "", headers.get("message-id", ""))
 
-    from_address, from_display = _parse_from(raw_header(msg, "from"), defects)
+    from_address, from_display = parse_from(raw_header(msg, "from"), hint, defects)
     date = _parse_date(raw_header(msg, "date"), defects)
     content_type = mime_type(msg)
 
     body_text = ""
     attachments: tuple[MailAttachment, ...] = ()
     if not headers_only:
-        body_text, attachments = walk(msg, content_type, defects)
+        body_text, attachments = walk(msg, content_type, defects, hint)
 
     for part_defect in _email_defects(msg, headers_only=headers_only):
         defects.append(part_defect)
@@ -280,24 +255,6 @@ def _build(msg: Message, defects: list[str], *, headers_only: bool) -> ParsedMai
         attachments=attachments,
         defects=tuple(dict.fromkeys(defects)),
     )
-
-
-def _parse_from(raw: str | None, defects: list[str]) -> tuple[str | None, str]:
-    if raw is None:
-        return None, ""
-    # Decode raw 8-bit first: a CP932 0x5C inside a quoted display name is no escape.
-    text, bad = decode_raw_header(raw)
-    if bad:
-        defects.append(undecodable(header_label("from")))
-    name, addr = parseaddr(text)
-    addr = addr.strip()
-    local, at, domain = addr.rpartition("@")
-    display_name = _decode_header(name, "差出人の表示名", defects).strip() if name else ""
-    if not (at and local and domain) or any(ch.isspace() for ch in addr):
-        defects.append("差出人（From ヘッダー）のメールアドレスを読み取れませんでした")
-        return None, _decode_header(raw, header_label("from"), defects).strip()
-    address = f"{local}@{domain.lower()}"
-    return address, f"{display_name} <{address}>" if display_name else address
 
 
 def _parse_date(raw: str | None, defects: list[str]) -> datetime | None:

@@ -10,8 +10,13 @@ from __future__ import annotations
 import re
 from email import errors as email_errors
 
+from intake.adapters.charsets import Guess
+from intake.domain.text import escape_invisible
+
 # C0 and C1 controls and DEL: escaped when shown, dropped from display names.
 DISPLAY_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f]")
+# How much of the bytes as sent a note keeps when their charset had to be guessed.
+RAW_BYTES_SHOWN = 200
 
 REPLACED = "「\ufffd」（U+FFFD）に置き換えました"
 
@@ -44,9 +49,27 @@ _MIME_DEFECT_TEXT: dict[type[email_errors.MessageDefect], str] = {
 
 
 def shown(text: str, limit: int = 80) -> str:
-    """A sender-supplied value made safe to show: control characters escaped, truncated."""
-    text = DISPLAY_CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """A sender-supplied value made safe to show: control characters (format controls such as
+    U+202E included) escaped, truncated."""
+    text = escape_invisible(DISPLAY_CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def raw_bytes(data: bytes, limit: int = RAW_BYTES_SHOWN) -> str:
+    """Bytes as sent, readable and safe: ASCII as it is, every other byte as ``\\xe9``."""
+    return shown(data.decode("ascii", "backslashreplace"), limit)
+
+
+def guessed_charset(what: str, guess: Guess) -> str:
+    """``what`` was read with a charset nothing in the mail confirms (the bytes are kept)."""
+    if guess.declared:
+        why = f"の文字コード「{shown(guess.declared)}」は不明なため"
+    else:
+        why = "に文字コードの指定がない 8 ビットの文字があるため"
+    return (
+        f"{what}{why}、{guess.codec} と推定して読み取りました"
+        f"（元のバイト列: {raw_bytes(guess.raw)}）"
+    )
 
 
 def field_name(name: str) -> str:

@@ -1,17 +1,27 @@
 """MIME header parameters as Japanese clients write them: raw 8-bit octets, RFC 2231
-(``filename*=utf-8''...``) and RFC 2047 words inside quotes, decoded in that order."""
+(``filename*=utf-8''...``) and RFC 2047 words inside quotes, decoded in that order.
+
+Broken generators write a parameter where the type belongs (``Content-Type: name="a.pdf"``) or
+forget the semicolon (``application/pdf name="a.pdf"``); both are read as the parameter they are.
+"""
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from email.message import Message
 
-from intake.adapters.charsets import decode_text
-from intake.adapters.mimedefects import field_name, param_label, shown, undecodable
-from intake.adapters.rfc2047 import decode_header_detailed, decode_raw_header, header_str_to_bytes
+from intake.adapters.charsets import Guess, decode_text, is_known_charset
+from intake.adapters.filenames import clean_filename
+from intake.adapters.mimedefects import field_name, guessed_charset, param_label, undecodable
+from intake.adapters.rfc2047 import (
+    decode_header_text,
+    decode_raw_header,
+    header_str_to_bytes,
+)
 
-# C0 controls and DEL never belong in a file name (NUL truncates C strings).
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f]")
+# A parameter (``name=…``) where the MIME type should be, with or without a type before it.
+_PARAM_AS_TYPE_RE = re.compile(r"^\s*(?:([^\s;=\"/]+/[^\s;=\"]+)\s+)?(?=[\w.*-]+\s*=)")
 
 
 def raw_header(msg: Message, name: str) -> str | None:
@@ -29,11 +39,30 @@ def mime_type(part: Message) -> str:
     if raw is None:
         return part.get_default_type()
     text, _ = decode_raw_header(raw)
-    ctype = text.split(";", 1)[0].strip().lower()
+    ctype = _with_separator(text).split(";", 1)[0].strip().lower()
     if ctype.count("/") != 1 or " " in ctype:
         # RFC 2045: an invalid Content-Type means text/plain.
         return "text/plain"
     return ctype
+
+
+def type_from_name(part: Message, filename: str) -> str | None:
+    """For a part whose Content-Type names no type, only a file name: the type that name says
+    (application/octet-stream when it says nothing); None for a part with a real type."""
+    raw = raw_header(part, "content-type")
+    if raw is None:
+        return None
+    text, _ = decode_raw_header(raw)
+    if _with_separator(text).split(";", 1)[0].strip():
+        return None
+    guessed, _encoding = mimetypes.guess_type(filename, strict=False)
+    return guessed or "application/octet-stream"
+
+
+def _with_separator(text: str) -> str:
+    """``name="a.pdf"`` -> ``; name="a.pdf"``, and
+    ``application/pdf name="a.pdf"`` -> ``application/pdf; name="a.pdf"``."""
+    return _PARAM_AS_TYPE_RE.sub(lambda m: f"{m.group(1) or ''}; ", text, count=1)
 
 
 def content_disposition(part: Message) -> str | None:
@@ -45,17 +74,22 @@ def content_disposition(part: Message) -> str | None:
     return value if value in {"attachment", "inline"} else None
 
 
-def header_param(part: Message, header: str, param: str, defects: list[str]) -> str | None:
-    """Read a header parameter robustly (raw 8-bit, RFC 2231, RFC 2047)."""
+def header_param(
+    part: Message, header: str, param: str, defects: list[str], hint: str | None = None
+) -> str | None:
+    """Read a header parameter robustly (raw 8-bit, RFC 2231, RFC 2047); ``hint`` is the
+    charset the mail declares for its body, for raw 8-bit text."""
     raw = raw_header(part, header)
     if raw is None:
         return None
     # Decode the whole header first, so CP932 trail byte 0x5C is not a backslash escape.
-    text, bad = decode_raw_header(raw)
+    decoded = decode_header_text(raw, hint, encoded_words=False)
+    text, bad = decoded.text, decoded.had_errors
     if bad:
         defects.append(undecodable(param_label(header, param)))
+    _note_guesses(decoded.guesses, header, param, defects)
     scratch = Message()
-    scratch[header] = text
+    scratch[header] = _with_separator(text)
     try:
         params = scratch.get_params(header=header, unquote=True) or []
     except Exception as exc:  # the stdlib parameter parser on hostile input
@@ -76,10 +110,16 @@ def header_param(part: Message, header: str, param: str, defects: list[str]) -> 
             plain = value
     if plain is None:
         return None
-    decoded, err = decode_header_detailed(plain)
-    if err:
+    words = decode_header_text(plain, hint)
+    if words.had_errors:
         defects.append(undecodable(param_label(header, param)))
-    return decoded
+    _note_guesses(words.guesses, header, param, defects)
+    return words.text
+
+
+def _note_guesses(guesses: tuple[Guess, ...], header: str, param: str, defects: list[str]) -> None:
+    for guess in guesses:
+        defects.append(guessed_charset(param_label(header, param), guess))
 
 
 def _decode_rfc2231(
@@ -93,19 +133,20 @@ def _decode_rfc2231(
     result = decode_text(data, charset)
     if result.had_errors:
         defects.append(undecodable(param_label(header, param)))
+    elif result.guessed:
+        unknown = None if is_known_charset(charset) else charset
+        _note_guesses((Guess(data, result.codec, unknown),), header, param, defects)
     return result.text
 
 
-def attachment_filename(part: Message, defects: list[str]) -> str | None:
-    """The attachment's file name as sent (decoded, control characters removed), or None."""
-    name = header_param(part, "content-disposition", "filename", defects)
+def attachment_filename(part: Message, defects: list[str], hint: str | None = None) -> str | None:
+    """The attachment's file name as sent (decoded, debris and control characters removed and
+    said in ``defects``), or None."""
+    name = header_param(part, "content-disposition", "filename", defects, hint)
     if not name:
-        name = header_param(part, "content-type", "name", defects)
+        name = header_param(part, "content-type", "name", defects, hint)
     if name is None:
         return None
-    cleaned = _CONTROL_RE.sub("", name)
-    if cleaned != name:
-        defects.append(
-            f"添付ファイル名から制御文字を取り除きました（元の名前: {shown(name, 200)}）"
-        )
+    cleaned, notes = clean_filename(name)
+    defects.extend(notes)
     return cleaned or None

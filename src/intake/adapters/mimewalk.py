@@ -2,8 +2,9 @@
 
 Every part is looked at once, depth-first in the order sent. A part is an attachment when it has
 a file name, says ``attachment`` or is not text; the first text/plain part is the body (else the
-first text/html, stripped of its markup). A bounce (``multipart/report``) quotes the original,
-whose attachments are not this mail's attachments.
+first text/html, stripped of its markup). A part whose Content-Type names only a file name gets
+the type that name says. A bounce (``multipart/report``) quotes the original, whose attachments
+are not this mail's attachments.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from email.parser import BytesParser
 from email.policy import compat32
 from typing import Any
 
-from intake.adapters.charsets import decode_text, normalize_charset
+from intake.adapters.charsets import decode_text, informative_charset, normalize_charset
 from intake.adapters.mimedefects import shown, undecodable
 from intake.adapters.mimeparams import (
     attachment_filename,
     content_disposition,
     header_param,
     mime_type,
+    type_from_name,
 )
 
 # Deeper MIME nesting than this is hostile or broken; the rest is skipped (noted).
@@ -41,7 +43,11 @@ class MailAttachment:
         return len(self.payload)
 
 
-def walk(msg: Message, top_type: str, defects: list[str]) -> tuple[str, tuple[MailAttachment, ...]]:
+def walk(
+    msg: Message, top_type: str, defects: list[str], hint: str | None = None
+) -> tuple[str, tuple[MailAttachment, ...]]:
+    """The body text and the attachments; ``hint`` is the charset the mail declares for its
+    text, for file names written in raw 8-bit."""
     # A bounce quotes the original; its attachments are not this mail's attachments.
     is_report = top_type == "multipart/report"
     body: str | None = None
@@ -76,7 +82,9 @@ def walk(msg: Message, top_type: str, defects: list[str]) -> tuple[str, tuple[Ma
                 continue
             content_type = "text/plain"
 
-        filename = attachment_filename(part, defects)
+        filename = attachment_filename(part, defects, hint)
+        if filename is not None:
+            content_type = type_from_name(part, filename) or content_type
         disposition = content_disposition(part)
         is_text = content_type.startswith("text/")
         if filename is not None or disposition == "attachment" or not is_text:
@@ -128,6 +136,23 @@ def _payload_bytes(part: Message, defects: list[str]) -> bytes:
             "読み取れる範囲でデコードしました"
         )
     return data if isinstance(data, bytes) else b""
+
+
+def declared_text_charset(msg: Message) -> str | None:
+    """The charset the first text part declares (a hint for undeclared 8-bit headers)."""
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            if depth < MAX_DEPTH:
+                stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
+            continue
+        if mime_type(part).startswith("text/"):
+            charset = informative_charset(header_param(part, "content-type", "charset", []))
+            if charset is not None:
+                return charset
+    return None
 
 
 def _part_text(part: Message, defects: list[str]) -> str:

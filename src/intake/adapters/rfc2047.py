@@ -3,7 +3,9 @@
 Japanese clients put raw CP932 or UTF-8 octets into headers, split encoded-words in the middle of
 a character or of an ISO-2022-JP shift state, and put encoded-words inside quoted parameters
 (Outlook's ``filename="=?ISO-2022-JP?B?...?="``): all of that is decoded here. Undecodable parts
-become U+FFFD or stay as written, and the caller is told.
+become U+FFFD or stay as written, and the caller is told; raw 8-bit text and encoded-words with
+an unknown charset are guessed (:func:`intake.adapters.charsets.guess_text`, with the charset
+the mail declares for its body as the hint), and each guess nothing confirms is reported.
 """
 
 from __future__ import annotations
@@ -11,19 +13,20 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from dataclasses import dataclass
 
 from intake.adapters.charsets import (
-    CP932,
-    ISO2022JP,
-    UTF8,
-    decode_bytes,
-    looks_like_iso2022jp,
+    Guess,
+    decode_text,
+    guess_text,
+    is_known_charset,
     normalize_charset,
-    strict_decode,
 )
 
 __all__ = [
+    "HeaderText",
     "decode_header_detailed",
+    "decode_header_text",
     "decode_header_value",
     "decode_raw_header",
     "header_str_to_bytes",
@@ -43,27 +46,28 @@ def header_str_to_bytes(value: str) -> bytes:
     return value.encode("utf-8", "surrogateescape")
 
 
-def decode_raw_header(value: str | bytes) -> tuple[str, bool]:
+@dataclass(frozen=True)
+class HeaderText:
+    text: str
+    had_errors: bool  # something was replaced by U+FFFD or kept as written
+    guesses: tuple[Guess, ...] = ()  # parts read with a charset nothing confirms
+
+
+def decode_raw_header(value: str | bytes, hint: str | None = None) -> tuple[str, bool]:
     """Decode raw 8-bit header text WITHOUT touching RFC 2047 encoded-words.
 
     Used before parameter parsing: CP932 trail bytes such as 0x5C (the second byte
     of 申) must become characters before anything interprets backslashes.
     """
-    raw = header_str_to_bytes(value) if isinstance(value, str) else value
-    raw = _FOLD_RE.sub(b"", raw)
-    return _decode_raw_segment(raw)
+    found = decode_header_text(value, hint, encoded_words=False)
+    return found.text, found.had_errors
 
 
-def _decode_raw_segment(raw: bytes) -> tuple[str, bool]:
-    if raw.isascii() and b"\x1b" not in raw:
-        return raw.decode("ascii"), False
-    for label in (ISO2022JP, UTF8, CP932):
-        if label == ISO2022JP and not looks_like_iso2022jp(raw):
-            continue
-        text = strict_decode(raw, label)
-        if text is not None:
-            return text, False
-    return raw.decode("utf-8", "replace"), True
+def _decode_raw_segment(raw: bytes, hint: str | None, guesses: list[Guess]) -> tuple[str, bool]:
+    result = guess_text(raw, hint, header=True)
+    if result.guessed:
+        guesses.append(Guess(raw, result.codec))
+    return result.text, result.had_errors
 
 
 def decode_header_value(value: str) -> str:
@@ -79,8 +83,21 @@ def decode_header_value(value: str) -> str:
 
 def decode_header_detailed(value: str | bytes) -> tuple[str, bool]:
     """Like :func:`decode_header_value`; returns ``(text, had_errors)``."""
+    found = decode_header_text(value)
+    return found.text, found.had_errors
+
+
+def decode_header_text(
+    value: str | bytes, hint: str | None = None, *, encoded_words: bool = True
+) -> HeaderText:
+    """Decode a header value (raw 8-bit text, and encoded-words unless ``encoded_words`` is
+    False); ``hint`` is the charset the mail declares for its body."""
     raw = header_str_to_bytes(value) if isinstance(value, str) else value
     raw = _FOLD_RE.sub(b"", raw)
+    guesses: list[Guess] = []
+    if not encoded_words:
+        text, bad = _decode_raw_segment(raw, hint, guesses)
+        return HeaderText(text, bad, tuple(guesses))
     pieces: list[str] = []
     bad = False
     # Pending run of adjacent encoded-words sharing one charset.
@@ -90,9 +107,12 @@ def decode_header_detailed(value: str | bytes) -> tuple[str, bool]:
     def flush_run() -> None:
         nonlocal run_charset, bad
         if run_charset is not None:
-            text, err = decode_bytes(bytes(run_bytes), run_charset)
-            pieces.append(text)
-            bad = bad or err
+            result = decode_text(bytes(run_bytes), run_charset)
+            if result.guessed:
+                unknown = None if is_known_charset(run_charset) else run_charset
+                guesses.append(Guess(bytes(run_bytes), result.codec, unknown))
+            pieces.append(result.text)
+            bad = bad or result.had_errors
         run_charset = None
         run_bytes.clear()
 
@@ -104,7 +124,7 @@ def decode_header_detailed(value: str | bytes) -> tuple[str, bool]:
         if payload is None:
             # Not really an encoded-word (bad base64): keep it literally.
             flush_run()
-            text, err = _decode_raw_segment(raw[pos : match.end()])
+            text, err = _decode_raw_segment(raw[pos : match.end()], hint, guesses)
             pieces.append(text)
             bad = True
             pos = match.end()
@@ -115,7 +135,7 @@ def decode_header_detailed(value: str | bytes) -> tuple[str, bool]:
         else:
             flush_run()
             if not adjacent and gap:
-                text, err = _decode_raw_segment(gap)
+                text, err = _decode_raw_segment(gap, hint, guesses)
                 pieces.append(text)
                 bad = bad or err
             run_charset = charset
@@ -123,10 +143,10 @@ def decode_header_detailed(value: str | bytes) -> tuple[str, bool]:
         pos = match.end()
     flush_run()
     if pos < len(raw):
-        text, err = _decode_raw_segment(raw[pos:])
+        text, err = _decode_raw_segment(raw[pos:], hint, guesses)
         pieces.append(text)
         bad = bad or err
-    return "".join(pieces), bad
+    return HeaderText("".join(pieces), bad, tuple(guesses))
 
 
 def _decode_word_payload(kind: bytes, encoded: bytes) -> bytes | None:

@@ -57,6 +57,38 @@ def strip_directories(filename: str) -> str:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def is_format_control(ch: str) -> bool:
+    """Unicode's format controls (category Cf): invisible, and some (U+202E RIGHT-TO-LEFT
+    OVERRIDE) make 「…fdp.exe」 show as 「…exe.pdf」."""
+    return unicodedata.category(ch) == "Cf"
+
+
+def format_controls(text: str) -> list[str]:
+    """The format controls in ``text``, in order, each once."""
+    return list(dict.fromkeys(ch for ch in text if is_format_control(ch)))
+
+
+def without_format_controls(text: str) -> str:
+    return "".join(ch for ch in text if not is_format_control(ch))
+
+
+def code_point(ch: str) -> str:
+    """「U+202E RIGHT-TO-LEFT OVERRIDE」: how a character is named to an operator."""
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X} {name}" if name else f"U+{ord(ch):04X}"
+
+
+def escape_invisible(text: str) -> str:
+    """Text for a terminal: format controls shown as ``\\u202e`` instead of acting."""
+    if text.isascii():
+        return text
+    return "".join(_escaped(ch) if is_format_control(ch) else ch for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
+
+
 def storable_text(text: str, limit: int | None = None) -> str:
     """Text from mail as a database can hold it: no control characters (PostgreSQL refuses
     NUL), and within the column's length."""
