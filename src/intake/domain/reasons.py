@@ -73,8 +73,32 @@ REASON_TEMPLATES: dict[ReasonCode, str] = {
 }
 
 
+# What the applicant wrote is quoted at most this long (a 1 MB subject would otherwise be copied
+# into every reason); the full value is kept once, in the message's record.
+QUOTE_MAX = 200
+# Details intake composes itself (term periods, document names, sizes): never cut.
+_OWN_DETAILS = frozenset(
+    {"received", "periods", "documents", "document", "allowed", "size", "limit", "error"}
+    | {"form_term", "open_terms", "qualifications"}
+)
+# The form reader's whole sentence, which quotes a cell: cut only when absurdly long.
+_SENTENCE_MAX = 3 * QUOTE_MAX
+
+
 def reason(code: ReasonCode, **details: object) -> Reason:
-    return Reason(code=code, message=REASON_TEMPLATES[code].format(**details))
+    quoted = {key: _capped(key, value) for key, value in details.items()}
+    return Reason(code=code, message=REASON_TEMPLATES[code].format(**quoted))
+
+
+def quoted(text: str, limit: int = QUOTE_MAX) -> str:
+    """User text as a message quotes it: at most ``limit`` characters, then 「…」."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _capped(key: str, value: object) -> object:
+    if not isinstance(value, str) or key in _OWN_DETAILS:
+        return value
+    return quoted(value, _SENTENCE_MAX if key == "detail" else QUOTE_MAX)
 
 
 def human_size(size: int) -> str:
