@@ -26,7 +26,7 @@ from intake.adapters.orm import Acknowledgement, Application
 from intake.adapters.smtp import SmtpSender
 from intake.config import Settings
 from intake.domain import lifecycle
-from intake.domain.addresses import is_mail_system_address
+from intake.domain.addresses import is_mail_system_address, recipient_refusal
 from intake.domain.lifecycle import (
     INTERRUPTED,
     ApplicationStatus,
@@ -160,9 +160,14 @@ def _send_one(
             row.note = f"申込 {row.application_id} が再提出で置き換えられたため取消"
             uow.commit()
             return
-        if is_mail_system_address(row.to_address):
+        refusal = (
+            f"自動応答用のアドレス（{row.to_address}）には送りません。"
+            if is_mail_system_address(row.to_address)
+            else recipient_refusal(row.to_address)
+        )
+        if refusal is not None:
             row.status = lifecycle.refuse(row.status)
-            row.note = f"自動応答用のアドレス（{row.to_address}）には送りません。"
+            row.note = refusal
             uow.commit()
             report.failed.append(row)
             return

@@ -24,6 +24,7 @@ from intake.adapters.orm import (
 )
 from intake.adapters.workbook import WorkbookError
 from intake.config import Settings
+from intake.domain.addresses import acknowledgement_address
 from intake.domain.crosscheck import cross_check
 from intake.domain.eligibility import EligibilityStatus, judge_eligibility
 from intake.domain.forms import ApplicationForm, ExperienceDeclaration, FormReading
@@ -76,7 +77,7 @@ def judge_application(
 ) -> Judgement:
     """Judge an application mail (accepted or rejected by the envelope rules) as a whole."""
     name = decision.applicant_name
-    if name is None or message.from_address is None:
+    if name is None:
         return Judgement(decision.outcome, list(decision.reasons))
     documents = [
         Document(DocType(row.doc_type), row, payload)
@@ -192,9 +193,11 @@ def _create_application(
     documents: Sequence[Document],
     warnings: list[str],
 ) -> Application:
-    assert message.from_address is not None
+    # The sender's address, or the form's when the sender's is unusable (never mailed).
+    contact = acknowledgement_address(message.from_address, application.email)
+    warnings = [*warnings, contact.note] if contact.note else warnings
     # Addresses differ only in case now and then; the applicant is the same person.
-    address_key = message.from_address.lower()
+    address_key = (contact.address or "").lower()
     applicant = uow.repo.applicant(name_key(name), address_key)
     if applicant is None:
         applicant = Applicant(name_key=name_key(name), name_romaji=name, email=address_key)
@@ -231,7 +234,7 @@ def _create_application(
         completed_at=message.received_at,
         name_romaji=name,
         name_kanji=application.name_kanji,
-        email=message.from_address,
+        email=contact.address or "",
         eligibility=eligibility.status,
         eligibility_explanation=eligibility.explanation,
         form=application.model_dump(mode="json"),

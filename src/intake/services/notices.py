@@ -28,7 +28,11 @@ from intake.adapters.orm import AuditEvent, Message, Notice, Rejection
 from intake.adapters.smtp import SmtpSender
 from intake.config import ConfigError, Settings
 from intake.domain import lifecycle
-from intake.domain.addresses import address_problem, is_mail_system_address
+from intake.domain.addresses import (
+    address_problem,
+    is_mail_system_address,
+    sender_address_problem,
+)
 from intake.domain.labels import DEFICIENCY_NOTICE_LABELS, RESOLUTION_LABELS, label
 from intake.domain.lifecycle import (
     INTERRUPTED,
@@ -113,10 +117,12 @@ def _rejection(uow: UnitOfWork, rejection_id: int) -> Rejection:
 def _recipient(rejection_id: int, message: Message) -> str:
     address = (message.from_address or "").strip()
     if not address:
+        header = f"（From ヘッダー: 「{message.from_display}」）" if message.from_display else ""
         raise NoticeError(
-            f"不備記録 {rejection_id} のメールには差出人のアドレスがないため、送り先がありません"
+            f"不備記録 {rejection_id} のメールには使える差出人のアドレスがないため{header}、"
+            "送り先がありません"
         )
-    problem = address_problem(address, role="差出人")
+    problem = address_problem(address, role="差出人") or sender_address_problem(address)
     if problem is not None:
         raise NoticeError(f"不備記録 {rejection_id}: {problem}。送り先にできません")
     if is_mail_system_address(address):

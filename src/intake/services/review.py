@@ -167,8 +167,12 @@ def accept(
     with uow:
         rejection = _get_open(uow, rejection_id)
         message = rejection.message
-        if message.from_address is None:
-            raise ReviewError("差出人のアドレスが分からないため、申込として受け付けられません")
+        if message.from_address is None and message.applicant_name is None:
+            # Without a usable sender the acknowledgement is refused, but the applicant needs
+            # a name: the subject's, or failing that the address.
+            raise ReviewError(
+                "件名の氏名も差出人のアドレスも分からないため、申込として受け付けられません"
+            )
         term = _term_for(settings, message.received_at, message.term_ids, term_id)
         _refuse_if_newer_application(uow, message, [term.id])
         parsed = parse_stored(store, settings, message.raw_path, message.size)
@@ -176,7 +180,7 @@ def accept(
             decision = decide_message(parsed, settings, message.received_at, message.size)
             refresh_from_parsed(message, store, parsed, decision)
             uow.session.flush()
-        name = message.applicant_name or message.from_address
+        name = message.applicant_name or message.from_address or ""
         application = force_application(
             uow,
             settings,
