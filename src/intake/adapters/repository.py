@@ -47,15 +47,11 @@ class Repository:
     def add(self, obj: object) -> None:
         self.session.add(obj)
 
-    def find_recorded(
-        self,
-        message_id: str | None,
-        content_sha256: str,
-        from_address: str | None,
-        subject: str,
-    ) -> Message | None:
-        """The first non-duplicate record of the same mail: the same Message-ID and body
-        (without a Message-ID: the same body, sender and subject)."""
+    def recorded_with_body(
+        self, message_id: str | None, content_sha256: str, limit: int = 20
+    ) -> Sequence[Message]:
+        """Earlier records (not duplicates themselves) with this body and this Message-ID, or
+        without any Message-ID when ``message_id`` is None; the oldest first."""
         query = select(Message).where(
             Message.content_sha256 == content_sha256,
             Message.outcome != Outcome.DUPLICATE.value,
@@ -63,7 +59,14 @@ class Repository:
         if message_id is not None:
             query = query.where(Message.message_id == message_id)
         else:
-            query = query.where(Message.from_address == from_address, Message.subject == subject)
+            query = query.where(Message.message_id.is_(None))
+        return self.session.scalars(query.order_by(Message.id).limit(limit)).all()
+
+    def first_with_message_id(self, message_id: str) -> Message | None:
+        """The oldest record (not a duplicate) carrying ``message_id``."""
+        query = select(Message).where(
+            Message.message_id == message_id, Message.outcome != Outcome.DUPLICATE.value
+        )
         return self.session.scalars(query.order_by(Message.id).limit(1)).first()
 
     def find_under_old_uidvalidity(

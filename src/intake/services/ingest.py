@@ -25,6 +25,7 @@ from intake.domain.reasons import reason
 from intake.domain.rules import AttachmentFacts, Decision, Limits, MessageFacts, decide
 from intake.domain.text import storable_text
 from intake.services.applications import judge_application
+from intake.services.duplicates import find_original
 from intake.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -69,14 +70,12 @@ def record_message(
         remapped = _remap_after_uidvalidity_change(uow, source, parsed, stored.sha256)
         if remapped is not None:
             return remapped
-        original = uow.repo.find_recorded(
-            clean_message_id(parsed.message_id), content_sha256, from_address, subject
+        sameness = find_original(
+            uow, store, raw, clean_message_id(parsed.message_id), content_sha256
         )
+        original = sameness.original
         if original is not None:
-            decision = Decision(
-                Outcome.DUPLICATE,
-                notes=(f"受信済みメール（記録番号 {original.id}）と同一です",),
-            )
+            decision = Decision(Outcome.DUPLICATE)
         else:
             decision = decide_message(parsed, settings, received_at, len(raw))
 
@@ -99,13 +98,13 @@ def record_message(
             if decision.applicant_name
             else None,
             term_ids=list(decision.term_ids),
-            notes=[storable_text(n) for n in decision.notes]
+            notes=[storable_text(n) for n in (*sameness.notes, *decision.notes)]
             + [f"解析上の注意: {storable_text(d)}" for d in parsed.defects],
             duplicate_of_id=original.id if original is not None else None,
             server_state=initial_server_state(from_mailbox=source.uid is not None),
         )
-        if decision.outcome is not Outcome.DUPLICATE:
-            message.attachments = attachment_rows(store, parsed, decision)
+        # A duplicate lists its attachments too (the store keeps each content once).
+        message.attachments = attachment_rows(store, parsed, decision)
         uow.repo.add(message)
         outcome, reasons = decision.outcome, list(decision.reasons)
         if outcome in (Outcome.ACCEPTED, Outcome.REJECTED):
