@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,35 @@ def test_config_from_environment_and_db_upgrade(tmp_path: Path) -> None:
     listed = run("--config", str(config), "messages", "list", "--json")
     assert listed.returncode == 0
     assert listed.stdout.strip() == "[]"
+
+
+# Lines a library may write through logging (alembic's INFO, mail-parser's warnings, Python
+# warnings): none may reach stderr, where cron mails everything to the operators.
+LIBRARY_LINE = re.compile(r"alembic|mailparser|py\.warnings|not handled|Context impl|Warning")
+
+CALENDAR_MAIL = (
+    b"From: taro@example.jp\r\nSubject: =?UTF-8?B?5Y+X6Kyb55Sz6L68X1lBTUFEQSBUYXJv?=\r\n"
+    b"Date: Mon, 14 Apr 2025 09:30:00 +0900\r\nMessage-ID: <cal@example.jp>\r\n"
+    b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="BB"\r\n\r\n'
+    b"--BB\r\nContent-Type: text/calendar; charset=utf-8\r\n\r\n"
+    b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    b"--BB\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=x.pdf\r\n"
+    b"\r\n%PDF\r\n--BB--\r\n"
+)
+
+
+def test_library_chatter_never_reaches_stderr(tmp_path: Path) -> None:
+    config = tmp_path / "intake.toml"
+    config.write_text('[imap]\nhost = "127.0.0.1"\nusername = "u"\n' + ONE_TERM, encoding="utf-8")
+    mail = tmp_path / "calendar.eml"
+    mail.write_bytes(CALENDAR_MAIL)
+    quiet = [("db", "upgrade"), ("ingest", str(mail)), ("messages", "list")]
+    for args in quiet:
+        result = run("--config", str(config), *args)
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == "", (args, result.stderr)
+    # With -v intake says what it does, and still nothing of its libraries.
+    for args in [("db", "upgrade"), ("ingest", str(mail)), ("rejections", "list")]:
+        result = run("--config", str(config), "-v", *args)
+        assert result.returncode == 0, result.stderr
+        assert not LIBRARY_LINE.search(result.stderr), (args, result.stderr)

@@ -17,19 +17,21 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from intake.adapters.lock import LockBusy
-from intake.adapters.mailparse import parse_mail_headers
 from intake.adapters.orm import Application, Message
 from intake.adapters.schema import current_revision, upgrade
 from intake.domain.labels import APPLICATION_STATUS_LABELS, ELIGIBILITY_LABELS, OUTCOME_LABELS
-from intake.domain.model import TOKYO, Outcome
+from intake.domain.model import Outcome
+from intake.domain.text import escape_invisible
 from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.common import (
     EPILOG,
+    EXIT_CONFIG,
     EXIT_FAILURE,
     Context,
     operator_errors,
     pass_ctx,
 )
+from intake.entrypoints.logs import configure_logging
 from intake.entrypoints.operations import acks, cutoff, run, status
 from intake.entrypoints.ops_export import attachments_group, export_group, terms_group
 from intake.entrypoints.ops_notify import notify
@@ -39,6 +41,7 @@ from intake.entrypoints.users_cli import users
 from intake.entrypoints.web_cli import web
 from intake.services.errors import NotFound
 from intake.services.ingest import Source, record_message
+from intake.services.received import received_time
 
 
 @click.group(
@@ -60,10 +63,7 @@ def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
     メールボックスから申込メールを取り込み、件名・添付ファイル名・募集期間・様式の内容で判定して、
     申込または不備ログに記録します。約 1 週間後の受付完了メール、締切処理、不備への対応も行います。
     """
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(logging.INFO if verbose else logging.WARNING)
     ctx.obj = Context(config)
 
 
@@ -363,23 +363,24 @@ def applications_show(ctx: Context, application_id: int, as_json: bool) -> None:
 def ingest(ctx: Context, files: tuple[Path, ...], received_at: datetime | None) -> None:
     """ローカルの .eml ファイルを、メールボックスから届いたものと同じ手順で判定・記録する。
 
-    過去分の取り込みや、メールボックスなしでの動作確認に使います。
+    過去分の取り込みや、メールボックスなしでの動作確認に使います。受信日時が分からない
+    ファイル（Date ヘッダーがない・読めない）は記録せずに 1 行で知らせ、ほかのファイルは
+    記録して、終了コード 2 で終わります。
     """
     app = ctx.app()
-    failures = 0
+    needs_time = 0
     for path in files:
         raw = path.read_bytes()
-        when = received_at or parse_mail_headers(raw).date
-        if when is None:
+        received = received_time(raw, received_at)
+        if received.at is None:
             click.echo(
-                f"{path}: 受信日時が分かりません（Date: ヘッダーなし）。"
-                "--received-at を指定してください。",
+                f"{path}: {received.problem}。"
+                "このファイルには --received-at で受信日時を指定してください。",
                 err=True,
             )
-            failures += 1
+            needs_time += 1
             continue
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=TOKYO)
+        when = received.at
         result = record_message(
             app.uow(),
             app.store,
@@ -389,11 +390,11 @@ def ingest(ctx: Context, files: tuple[Path, ...], received_at: datetime | None) 
             received_at=when,
         )
         label = OUTCOME_LABELS[result.outcome]
-        click.echo(f"{path.name}: {label}（記録番号 {result.message_pk}）")
+        click.echo(escape_invisible(f"{path.name}: {label}（記録番号 {result.message_pk}）"))
         for r in result.reasons:
-            click.echo(f"  - {r.code}: {r.message}")
-    if failures:
-        sys.exit(EXIT_FAILURE)
+            click.echo(escape_invisible(f"  - {r.code}: {r.message}"))
+    if needs_time:
+        sys.exit(EXIT_CONFIG)  # a usage problem: the command needs --received-at for those
 
 
 # -- demo --------------------------------------------------------------------------------------
