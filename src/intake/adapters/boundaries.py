@@ -16,6 +16,8 @@ from email.parser import BytesParser
 from email.policy import compat32
 from typing import Any
 
+from intake.adapters.mimeparams import payload_of
+
 __all__ = ["refold"]
 
 # Nested multiparts only show once the one around them is read: a few rounds at most.
@@ -29,7 +31,10 @@ def refold(msg: Message, raw: Callable[[], bytes], defects: list[str]) -> Messag
     """``msg``, or ``raw()`` parsed again with the boundaries the sender meant."""
     fixes: dict[str, str] = {}
     for _ in range(_ROUNDS):
-        found = {k: v for k, v in _folded(msg).items() if k not in fixes}
+        try:
+            found = {k: v for k, v in _folded(msg).items() if k not in fixes}
+        except Exception:  # hostile headers: the first reading stands
+            break
         if not found:
             break
         fixes.update(found)
@@ -53,7 +58,7 @@ def _folded(msg: Message) -> dict[str, str]:
     while stack and seen < _MAX_PARTS:
         part = stack.pop()
         seen += 1
-        payload = part.get_payload()
+        payload = payload_of(part)
         if isinstance(payload, list):
             stack.extend(p for p in payload if isinstance(p, Message))
             continue

@@ -158,7 +158,7 @@ def normalize_charset(charset: str | None) -> str:
         return _WIDENED[label]
     try:
         name = codecs.lookup(label).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the label
         return label
     # codecs.lookup() maps shift_jis etc. to their own names; fold them again.
     if name in {"shift_jis", "shift_jisx0213", "shift_jis_2004"}:
@@ -250,12 +250,11 @@ def guess_text(data: bytes, hint: str | None = None, *, header: bool = False) ->
             return DecodeResult(text, False, declared)
     japanese = _guessed_strict(data, CP932)
     latin_codec, latin = _latin(data)
-    plausible = _plausible_latin(latin)
-    if japanese is not None and not (_MOJIBAKE_RE.search(japanese) and plausible):
+    if japanese is not None and not (_MOJIBAKE_RE.search(japanese) and _plausible_latin(latin)):
         return DecodeResult(
             japanese, False, CP932, guessed=_HALFWIDTH_KANA_RE.search(japanese) is not None
         )
-    if plausible or not header:
+    if not header or _plausible_latin(latin):
         return DecodeResult(latin, False, latin_codec, guessed=True)
     return DecodeResult(_replace_decode(data, UTF8), True, UTF8)
 
@@ -279,10 +278,8 @@ def _latin(data: bytes) -> tuple[str, str]:
 
 
 def _plausible_latin(text: str) -> bool:
-    """Words with accents and typographic quotes: Latin letters and nothing unprintable."""
-    return _ASCII_LETTER_RE.search(text) is not None and all(
-        ch.isprintable() or ch in "\t\r\n" for ch in text
-    )
+    """Words with accents and typographic quotes: Latin letters and no control characters."""
+    return _ASCII_LETTER_RE.search(text) is not None and _LATIN_CONTROL_RE.search(text) is None
 
 
 def _known(label: str) -> bool:
@@ -290,7 +287,7 @@ def _known(label: str) -> bool:
         return True
     try:
         codecs.lookup(label)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the label
         return False
     return True
 
@@ -345,6 +342,7 @@ _MOJIBAKE_RE = re.compile("[A-Za-z][\u3400-\u9fff\uf900-\ufaff]+[A-Za-z]")
 # Half-width katakana is what accented capitals become through CP932; real, but unsure.
 _HALFWIDTH_KANA_RE = re.compile("[\uff61-\uff9f]")
 _ASCII_LETTER_RE = re.compile("[A-Za-z]")
+_LATIN_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _has_surrogates(text: str) -> bool:

@@ -103,8 +103,8 @@ def header_block(raw: bytes, defects: list[str]) -> bytes:
 def header_values(raw: bytes, names: Sequence[str]) -> tuple[str, ...]:
     """The first value of each named header as sent (unfolded, white space folded; "" when
     missing), from the header block of ``raw``."""
-    block = header_block(repair(raw, []), [])
     try:
+        block = header_block(repair(raw, []), [])
         msg = BytesParser(policy=compat32).parsebytes(block + b"\r\n\r\n", headersonly=True)
     except Exception:  # hostile bytes: nothing identifies the mail
         return tuple("" for _ in names)
@@ -140,10 +140,15 @@ def start_of_headers(raw: bytes, defects: list[str]) -> int:
 
 def repair(raw: bytes, defects: list[str]) -> bytes:
     """``raw`` with leading debris removed and the headers after a malformed line made
-    readable; ``raw`` itself when nothing needed it."""
-    start = start_of_headers(raw, defects)
-    data = raw[start:] if start else raw
-    return _recover(data, defects)
+    readable; ``raw`` itself when nothing needed it (or when repairing failed)."""
+    notes: list[str] = []
+    try:
+        start = start_of_headers(raw, notes)
+        repaired = _recover(raw[start:] if start else raw, notes)
+    except Exception:  # never let a repair cost the mail: the parser reads it as it is
+        return raw
+    defects.extend(notes)
+    return repaired
 
 
 def _recover(raw: bytes, defects: list[str]) -> bytes:

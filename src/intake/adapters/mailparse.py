@@ -48,6 +48,7 @@ from intake.adapters.mimedefects import (
 )
 from intake.adapters.mimeparams import (
     mime_type,
+    payload_of,
     raw_header,
 )
 from intake.adapters.mimewalk import MAX_DEPTH, MailAttachment, declared_text_charset, walk
@@ -290,6 +291,6 @@ def _all_parts(msg: Message) -> Iterator[Message]:
     while stack:
         part, depth = stack.pop()
         yield part
-        payload = part.get_payload()
+        payload = payload_of(part)
         if isinstance(payload, list) and depth < MAX_DEPTH:
             stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))

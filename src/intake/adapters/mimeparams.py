@@ -24,6 +24,21 @@ from intake.adapters.rfc2047 import (
 _PARAM_AS_TYPE_RE = re.compile(r"^\s*(?:([^\s;=\"/]+/[^\s;=\"]+)\s+)?(?=[\w.*-]+\s*=)")
 
 
+def payload_of(part: Message) -> list[Message] | str:
+    """The part's sub-parts, or its body as parsed (transfer encoding not undone).
+
+    ``get_payload()`` re-decodes 8-bit text with the declared charset and raises on a label
+    Python refuses (one with a NUL in it); what was parsed is then taken as it is.
+    """
+    try:
+        payload = part.get_payload()
+    except Exception:
+        payload = getattr(part, "_payload", "")
+    if isinstance(payload, list):
+        return [p for p in payload if isinstance(p, Message)]
+    return payload if isinstance(payload, str) else ""
+
+
 def raw_header(msg: Message, name: str) -> str | None:
     """First occurrence of a header, raw (compat32 would wrap 8-bit values in Header)."""
     lname = name.lower()
@@ -55,7 +70,9 @@ def type_from_name(part: Message, filename: str) -> str | None:
     text, _ = decode_raw_header(raw)
     if _with_separator(text).split(";", 1)[0].strip():
         return None
-    guessed, _encoding = mimetypes.guess_type(filename, strict=False)
+    # Only the extension: the whole name could read as a URL to mimetypes.
+    extension = filename.rpartition(".")[2] if "." in filename else ""
+    guessed, _encoding = mimetypes.guess_type(f"name.{extension[:16]}", strict=False)
     return guessed or "application/octet-stream"
 
 

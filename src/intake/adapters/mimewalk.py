@@ -24,6 +24,7 @@ from intake.adapters.mimeparams import (
     content_disposition,
     header_param,
     mime_type,
+    payload_of,
     type_from_name,
 )
 
@@ -66,7 +67,7 @@ def walk(
                 depth_noted = True
             continue
         content_type = top_type if part is msg else mime_type(part)
-        payload = part.get_payload()
+        payload = payload_of(part)
         if content_type.startswith("message/"):
             if is_report:
                 continue
@@ -143,7 +144,7 @@ def declared_text_charset(msg: Message) -> str | None:
     stack: list[tuple[Message, int]] = [(msg, 0)]
     while stack:
         part, depth = stack.pop()
-        payload = part.get_payload()
+        payload = payload_of(part)
         if isinstance(payload, list):
             if depth < MAX_DEPTH:
                 stack.extend((p, depth + 1) for p in reversed(payload) if isinstance(p, Message))
