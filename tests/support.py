@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -148,6 +150,24 @@ class Desk:
 
     def dovecot_folder(self, folder: str) -> str:
         return folder.replace("/", ".")
+
+
+# The installed `intake` console script, as cron or an operator runs it.
+INTAKE = str(Path(sys.executable).with_name("intake"))
+
+
+def run_intake(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `intake` in a process of its own (its real stdout and stderr)."""
+    return subprocess.run(
+        [INTAKE, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
 
 
 def require_dovecot() -> None:

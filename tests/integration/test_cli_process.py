@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
-from support import ONE_TERM
-
-INTAKE = str(Path(sys.executable).with_name("intake"))
+from support import ONE_TERM, run_intake
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [INTAKE, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
+    return run_intake(*args, env=env)
 
 
 def test_help_is_japanese_and_lists_commands() -> None:

@@ -6,10 +6,8 @@ accepted, not rejected for three missing documents, not an inquiry.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from intake.devtools.demo import PDF, XLSX, demo_mails, jst, pdf, xlsx
 from intake.devtools.samplemail import SampleAttachment, build_mail
 from intake.devtools.smtpserver import SmtpTestServer
 
-from support import Desk
+from support import Desk, run_intake
 
 pytestmark = pytest.mark.dovecot
 
@@ -314,18 +312,9 @@ def test_invalid_sender_is_never_mailed(
 # 12.10 A normal run writes nothing of its libraries to stderr
 # --------------------------------------------------------------------------------------
 
-INTAKE = str(Path(sys.executable).with_name("intake"))
 
-
-def run_intake(desk: Desk, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [INTAKE, "--config", str(desk.config_path), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=dict(os.environ),
-        check=False,
-    )
+def run_intake_with(desk: Desk, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_intake("--config", str(desk.config_path), *args, timeout=300)
 
 
 def test_a_normal_run_keeps_stderr_for_intake(
@@ -344,9 +333,9 @@ def test_a_normal_run_keeps_stderr_for_intake(
         ("cutoff", "--term", "1", "--now", jst(2025, 5, 8).isoformat()),
         ("status",),
     ):
-        result = run_intake(desk, *args)
+        result = run_intake_with(desk, *args)
         assert result.returncode == 0, (args, result.stderr)
         assert result.stderr == "", (args, result.stderr)
-    verbose = run_intake(desk, "-v", "poll", "--once")
+    verbose = run_intake_with(desk, "-v", "poll", "--once")
     assert verbose.returncode == 0
     assert all(" intake" in line for line in verbose.stderr.splitlines()), verbose.stderr

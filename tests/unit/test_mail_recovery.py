@@ -23,12 +23,18 @@ from intake.adapters.mailparse import (
     parse_mail_headers,
     safe_basename,
 )
-from intake.devtools.samplemail import SampleAttachment, build_mail, xlsx_placeholder
+from intake.devtools.samplemail import (
+    XLSX_TYPE,
+    SampleAttachment,
+    build_mail,
+    build_with_part,
+    xlsx_placeholder,
+)
 from intake.services.attachments import export_name
 
 JST = timezone(timedelta(hours=9))
 DATE = datetime(2025, 4, 14, 9, 30, tzinfo=JST)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_TYPE
 NAME = "YAMADA Taro"
 DOCUMENTS = [
     SampleAttachment(f"受講申込書_{NAME}.xlsx", xlsx_placeholder("A"), XLSX),
@@ -225,19 +231,6 @@ def test_garbage_first_line_before_real_headers_is_dropped() -> None:
 # --------------------------------------------------------------------------------------
 
 
-def mail_with_part(part_headers: bytes, payload: bytes) -> bytes:
-    return (
-        b"From: taro@example.jp\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
-        b'Content-Type: multipart/mixed; boundary="BB"\r\n\r\n'
-        b"--BB\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nbody\r\n"
-        b"--BB\r\n"
-        + part_headers
-        + b"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-        + base64.b64encode(payload)
-        + b"\r\n--BB--\r\n"
-    )
-
-
 @pytest.mark.parametrize(
     "header",
     [
@@ -249,7 +242,7 @@ def mail_with_part(part_headers: bytes, payload: bytes) -> bytes:
 )
 def test_part_named_only_by_content_type_name_is_an_attachment(header: str) -> None:
     payload = b"%PDF-1.4\n%%EOF\n"
-    mail = parse_mail_bytes(mail_with_part(header.encode(), payload))
+    mail = parse_mail_bytes(build_with_part(header.encode(), payload))
     assert mail.body_text == "body"
     assert [(a.filename, a.content_type, a.payload) for a in mail.attachments] == [
         ("在職証明書_YAMADA Taro.pdf", "application/pdf", payload)
@@ -296,7 +289,7 @@ def test_debris_in_a_file_name_is_cleaned_and_said(
     disposition: str, expected: str, removed: str
 ) -> None:
     header = f"Content-Type: application/octet-stream\r\nContent-Disposition: {disposition}"
-    mail = parse_mail_bytes(mail_with_part(header.encode(), b"PK\x03\x04"))
+    mail = parse_mail_bytes(build_with_part(header.encode(), b"PK\x03\x04"))
     assert [a.filename for a in mail.attachments] == [expected]
     notes = [d for d in mail.defects if "添付ファイル名" in d and removed in d]
     assert len(notes) == 1, mail.defects
@@ -317,7 +310,7 @@ def test_names_without_debris_are_kept_exactly(name: str) -> None:
         "Content-Type: application/octet-stream\r\n"
         f'Content-Disposition: attachment; filename="{quoted}"'
     )
-    mail = parse_mail_bytes(mail_with_part(header.encode(), b"x"))
+    mail = parse_mail_bytes(build_with_part(header.encode(), b"x"))
     assert [a.filename for a in mail.attachments] == [name]
     assert mail.defects == ()
 
@@ -391,7 +384,7 @@ def test_file_name_cleaning_never_raises_and_leaves_no_controls(name: str) -> No
         "Content-Type: application/octet-stream\r\n"
         f'Content-Disposition: attachment; filename="=?UTF-8?B?{encoded}?="'
     )
-    mail = parse_mail_bytes(mail_with_part(header.encode(), b"x"))
+    mail = parse_mail_bytes(build_with_part(header.encode(), b"x"))
     for attachment in mail.attachments:
         if attachment.filename is not None:
             assert not any(

@@ -34,6 +34,7 @@ from intake.devtools.samplemail import (
     build_bounce,
     build_forward,
     build_mail,
+    build_with_part,
     encoded_words,
     rfc2231_param,
     xlsx_placeholder,
@@ -73,23 +74,6 @@ def _mail(style: Style, **kwargs: object) -> bytes:
     }
     params.update(kwargs)
     return build_mail(**params)  # type: ignore[arg-type]
-
-
-def _raw_with_part(part_headers: bytes, payload: bytes = b"x") -> bytes:
-    """A multipart mail whose second part has exactly the given header lines."""
-    return (
-        b"From: taro@example.jp\r\n"
-        b"Subject: test\r\n"
-        b"Message-ID: <custom@example.jp>\r\n"
-        b"MIME-Version: 1.0\r\n"
-        b'Content-Type: multipart/mixed; boundary="BB"\r\n\r\n'
-        b"--BB\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nbody\r\n"
-        b"--BB\r\n"
-        + part_headers
-        + b"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-        + base64.b64encode(payload)
-        + b"\r\n--BB--\r\n"
-    )
 
 
 def _stdlib_filename(raw: bytes) -> str | None:
@@ -216,7 +200,7 @@ def test_iso2022jp_words_split_mid_character_and_mid_shift_state() -> None:
     words = encoded_words(data[:8], "ISO-2022-JP", 8) + encoded_words(data[8:], "ISO-2022-JP", 7)
     assert len(words) > 3
     quoted = '"' + "\r\n\t".join(words) + '"'
-    raw = _raw_with_part(
+    raw = build_with_part(
         f"Content-Type: {XLSX};\r\n\tname={quoted}\r\n"
         f"Content-Disposition: attachment;\r\n\tfilename={quoted}".encode("ascii")
     )
@@ -227,7 +211,7 @@ def test_iso2022jp_words_split_mid_character_and_mid_shift_state() -> None:
 
 def test_encoded_word_in_content_type_name_only() -> None:
     word = encoded_words(encode_iso2022jp_ms(FILENAME), "ISO-2022-JP", 60)[0]
-    raw = _raw_with_part(f'Content-Type: application/octet-stream; name="{word}"'.encode())
+    raw = build_with_part(f'Content-Type: application/octet-stream; name="{word}"'.encode())
     (att,) = parse_mail_bytes(raw).attachments
     assert (att.filename, att.disposition) == (FILENAME, None)
 
@@ -236,7 +220,7 @@ def test_encoded_word_in_content_type_name_only() -> None:
 def test_rfc2231_continuations(charset: str) -> None:
     param = rfc2231_param("filename", FILENAME, charset, chunk=20)
     assert "filename*0*=" in param and "filename*2*=" in param
-    raw = _raw_with_part(
+    raw = build_with_part(
         b"Content-Type: "
         + XLSX.encode()
         + b"\r\nContent-Disposition: attachment;\r\n "
@@ -248,7 +232,7 @@ def test_rfc2231_continuations(charset: str) -> None:
 def test_rfc2231_single_and_lowercase_charset() -> None:
     param = rfc2231_param("filename", FILENAME, "iso-2022-jp")
     assert param.startswith("filename*=iso-2022-jp''%1B%24B")
-    raw = _raw_with_part(
+    raw = build_with_part(
         b"Content-Type: "
         + XLSX.encode()
         + b"\r\nContent-Disposition: attachment; "
@@ -259,7 +243,7 @@ def test_rfc2231_single_and_lowercase_charset() -> None:
 
 def test_rfc2231_wins_over_plain_parameter() -> None:
     param = rfc2231_param("filename", FILENAME, "UTF-8")
-    raw = _raw_with_part(
+    raw = build_with_part(
         b"Content-Type: "
         + XLSX.encode()
         + b'\r\nContent-Disposition: attachment; filename="fallback.xlsx"; '
@@ -291,7 +275,7 @@ def test_raw_cp932_5c_before_closing_quote_does_not_eat_it() -> None:
 
 
 def test_raw_utf8_filename() -> None:
-    raw = _raw_with_part(
+    raw = build_with_part(
         b"Content-Type: "
         + XLSX.encode()
         + b'\r\nContent-Disposition: attachment; filename="'

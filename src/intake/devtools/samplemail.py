@@ -53,6 +53,7 @@ __all__ = [
     "build_bounce",
     "build_forward",
     "build_mail",
+    "build_with_part",
     "encoded_words",
     "rfc2231_param",
     "xlsx_placeholder",
@@ -408,6 +409,24 @@ def build_mail(
             ]
         )
     return out + _join([b"--" + boundary + b"--", b""])
+
+
+def build_with_part(part_headers: bytes, payload: bytes = b"x") -> bytes:
+    """A multipart mail whose second part has exactly the given header lines (then base64),
+    for the header quirks of one part; the first part is a plain ``body``."""
+    return (
+        b"From: taro@example.jp\r\n"
+        b"Subject: test\r\n"
+        b"Message-ID: <custom@example.jp>\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="BB"\r\n\r\n'
+        b"--BB\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nbody\r\n"
+        b"--BB\r\n"
+        + part_headers
+        + b"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.b64encode(payload)
+        + b"\r\n--BB--\r\n"
+    )
 
 
 def build_forward(
