@@ -1,30 +1,59 @@
 """Wire settings to adapters: the one place that builds engines, stores, mailboxes and senders,
-and runs the use cases with the locks they need (shared by the CLI and the daemon)."""
+and runs the use cases with the locks they need (shared by the CLI, the daemon and the web
+console). Entrypoints import adapters only through this module: the errors they turn into
+exit codes are named here too."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
+from intake.adapters.documents import StoredDocuments
 from intake.adapters.filestore import FileStore
 from intake.adapters.imap import ImapError, ImapMailbox
-from intake.adapters.lock import exclusive
+from intake.adapters.lock import LockBusy, exclusive
+from intake.adapters.mailparse import parse_mail_headers
 from intake.adapters.orm import make_engine
 from intake.adapters.passwords import Argon2Passwords
-from intake.adapters.schema import ensure_current
-from intake.adapters.smtp import SmtpSender
+from intake.adapters.queries import SqlQueries
+from intake.adapters.schema import SchemaOutdated, current_revision, ensure_current, upgrade
+from intake.adapters.smtp import SmtpError, SmtpSender
 from intake.config import ConfigError, Settings, load_settings
+from intake.services import notices as notice_service
 from intake.services.acks import SendReport, send_due
 from intake.services.cutoff import CutoffResult, run_cutoff
 from intake.services.poll import PollReport, ProgressCallback, poll_once, record_poll_error
 from intake.services.unit_of_work import UnitOfWork
+from intake.services.views.ports import ReadQueries
+
+__all__ = [
+    "App",
+    "DatabaseUnreachable",
+    "ImapError",
+    "LockBusy",
+    "SchemaOutdated",
+    "SmtpError",
+    "build_app",
+    "mail_date",
+]
+
+# The database server cannot be reached (or refused the connection): exit code 3.
+DatabaseUnreachable = OperationalError
+
+
+def mail_date(raw: bytes) -> datetime | None:
+    """The Date: header of a raw message (for `intake ingest` of .eml files)."""
+    return parse_mail_headers(raw).date
 
 
 @dataclass
@@ -41,6 +70,37 @@ class App:
 
     def passwords(self) -> Argon2Passwords:
         return _passwords()
+
+    @contextmanager
+    def read(self) -> Iterator[ReadQueries]:
+        """The read side's queries, in one session that never writes."""
+        with Session(self.engine) as session:
+            yield SqlQueries(session)
+
+    @property
+    def documents(self) -> StoredDocuments:
+        return StoredDocuments()
+
+    def upgrade_database(self) -> tuple[str | None, str | None]:
+        """Create or migrate the database; the revisions before and after."""
+        before = current_revision(self.engine)
+        upgrade(self.engine)
+        return before, current_revision(self.engine)
+
+    def send_notice(self, draft: notice_service.NoticeDraft, *, operator: str, again: bool) -> int:
+        """Send a deficiency notice under the send lock (LockBusy after a minute's wait);
+        the notice's id (its state is read back through the read side)."""
+        with exclusive(self.engine, self.settings.storage_dir, "send", wait=60.0):
+            row = notice_service.send_notice(
+                self.uow(), self.settings, self.smtp_sender, draft, operator=operator, again=again
+            )
+            return row.id
+
+    @contextmanager
+    def daemon_lock(self) -> Iterator[None]:
+        """Held by `intake run` for its lifetime: one daemon per store (LockBusy otherwise)."""
+        with exclusive(self.engine, self.settings.storage_dir, "daemon"):
+            yield
 
     def mailbox(self) -> ImapMailbox:
         imap = self.settings.imap

@@ -17,8 +17,8 @@ from intake.adapters.smtp import SmtpSender
 from intake.bootstrap import App, build_app
 from intake.devtools.demo import application, demo_mails, jst, pdf, xlsx
 from intake.devtools.smtpserver import Received, SmtpTestServer
-from intake.entrypoints import ops_notify
-from intake.entrypoints.common import Context
+from intake.entrypoints.cli import notify as notify_cli
+from intake.entrypoints.cli.context import Context
 from intake.services.errors import NotFound
 from intake.services.notices import (
     NOTICE_SUBJECT,
@@ -54,7 +54,7 @@ def rejection_id(desk: Desk, sender: str = "suzuki@example.jp") -> int:
 
 def notify(desk: Desk, *args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(
-        ops_notify.notify, list(args), obj=Context(str(desk.config_path)), input=input
+        notify_cli.notify, list(args), obj=Context(str(desk.config_path)), input=input
     )
 
 
@@ -153,7 +153,7 @@ def test_never_twice_unless_again(desk: Desk, smtp_server: SmtpTestServer) -> No
 def test_declined_at_the_prompt_sends_nothing(
     desk: Desk, smtp_server: SmtpTestServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ops_notify, "_can_prompt", lambda: True)
+    monkeypatch.setattr(notify_cli, "_can_prompt", lambda: True)
     rid = rejection_id(desk)
     result = notify(desk, str(rid), input="n\n")
     assert result.exit_code == 1

@@ -9,7 +9,6 @@ are not this mail's attachments.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from email.message import Message
@@ -18,6 +17,7 @@ from email.policy import compat32
 from typing import Any
 
 from intake.adapters.charsets import decode_text, informative_charset, normalize_charset
+from intake.adapters.htmltext import html_to_text
 from intake.adapters.mimedefects import shown, undecodable
 from intake.adapters.mimeparams import (
     attachment_filename,
@@ -176,13 +176,5 @@ def _part_text(part: Message, defects: list[str]) -> str:
     return result.text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-_SCRIPT_STYLE_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_BREAK_RE = re.compile(r"<(br|/p|/div|/tr|/li|/h[1-6])\b[^>]*>", re.IGNORECASE)
-_TAG_RE = re.compile(r"<[^>]*>")
-
-
 def _strip_html(markup: str) -> str:
-    text = _SCRIPT_STYLE_RE.sub("", markup)
-    text = _BREAK_RE.sub("\n", text)
-    text = _TAG_RE.sub("", text)
-    return html.unescape(text).strip()
+    return html_to_text(markup)

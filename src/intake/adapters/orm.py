@@ -138,6 +138,9 @@ class Message(Base):
     received_at: Mapped[datetime]
     outcome: Mapped[str] = mapped_column(String(20), index=True)
     applicant_name: Mapped[str | None] = mapped_column(String(255))
+    # The names the 受講申込書 gave, where it could be read: found by the search box.
+    name_kanji: Mapped[str | None] = mapped_column(String(255))
+    name_kana: Mapped[str | None] = mapped_column(String(255))
     term_ids: Mapped[list[Any]] = mapped_column(default=list)
     notes: Mapped[list[Any]] = mapped_column(default=list)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))

@@ -137,3 +137,22 @@ def state_label(state: StrEnum) -> str:
     """The label of a state of any lifecycle in :mod:`intake.domain.lifecycle`."""
     labels = _STATE_LABELS.get(type(state), {})
     return labels.get(state, state.value)
+
+
+# What each operator or system action in the audit trail did, as the history shows it.
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "rejection.reprocess": "再処理",
+    "rejection.accept": "担当者の判断で受付",
+    "rejection.resolve": "対応済みにした",
+    "rejection.reopen": "未対応に戻した",
+    "rejection.notify": "不備のご連絡",
+    "rejection.supplemented": "追加書類で書類がそろった",
+    "rejection.partly_supplemented": "追加書類を受信（まだ不備あり）",
+    "rejection.resubmitted": "再提出された申込で解決",
+    "ack.hold": "受付完了メールを保留",
+    "ack.release": "受付完了メールを送信待ちに戻した",
+    "ack.confirm": "受付完了メールの到着を確認",
+    "export.applications": "申込者一覧を書き出し",
+    "export.rejections": "不備ログを書き出し",
+    "attachments.get": "添付書類を書き出し",
+}

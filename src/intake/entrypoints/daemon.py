@@ -27,8 +27,7 @@ from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from intake.adapters.lock import LockBusy, exclusive
-from intake.bootstrap import App, ConfigWatcher
+from intake.bootstrap import App, ConfigWatcher, LockBusy
 from intake.domain.model import TOKYO
 from intake.entrypoints.web.server import ConsoleServer, console_url
 
@@ -120,12 +119,13 @@ class Daemon:
 
     def due_cutoffs(self) -> None:
         now = datetime.now(UTC)
-        with self.app.uow() as uow:
-            due = [
-                t
-                for t in self.app.settings.terms
-                if t.closes_at <= now and uow.repo.cutoff_for(t.id, t.closes_at) is None
-            ]
+        with self.app.read() as q:
+            done = {(c.term_id, c.closes_at) for c in q.cutoffs(None)}
+        due = [
+            t
+            for t in self.app.settings.terms
+            if t.closes_at <= now and (t.id, t.closes_at) not in done
+        ]
         for term in due:
             if self.stopping.is_set():
                 return
@@ -178,7 +178,7 @@ class Daemon:
 
     def run(self, *, install_signals: bool = True) -> None:
         with ExitStack() as stack:
-            stack.enter_context(exclusive(self.app.engine, self.app.settings.storage_dir, "daemon"))
+            stack.enter_context(self.app.daemon_lock())
             if install_signals:
                 signal.signal(signal.SIGTERM, self._stop)
                 signal.signal(signal.SIGINT, self._stop)
@@ -195,7 +195,7 @@ class Daemon:
     def _start_console(self) -> ConsoleServer:
         """The web console ([web] enabled): it reads ``self.app.settings``, which this daemon
         replaces when the config file changes, so it needs no watcher of its own."""
-        from intake.entrypoints.web_cli import build_console_server
+        from intake.entrypoints.cli.web import build_console_server
 
         web = self.app.settings.web
         server = build_console_server(self.app, web.host, web.port)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from intake.adapters.exports import Column, Format, write_table
+from intake.adapters.exports import Column, Format, guess_format, write_table
 from intake.adapters.orm import Application, Rejection
 from intake.adapters.roster import RosterRow, write_roster_table
 from intake.domain.labels import REJECTION_STATUS_LABELS, RESOLUTION_LABELS, label
@@ -33,6 +33,15 @@ REJECTION_COLUMNS: tuple[Column, ...] = (
     Column("対応者", 14),
     Column("対応メモ", 40, "wrap"),
 )
+
+
+def resolve_format(path: Path, asked: str | None) -> Format:
+    """The format asked for (``xlsx`` or ``csv``), else the one the file name suggests."""
+    if asked == "csv":
+        return "csv"
+    if asked == "xlsx":
+        return "xlsx"
+    return guess_format(path)
 
 
 @dataclass(frozen=True)

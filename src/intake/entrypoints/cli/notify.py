@@ -6,13 +6,14 @@ import sys
 
 import click
 
-from intake.adapters.lock import LockBusy, exclusive
+from intake.bootstrap import LockBusy
 from intake.config import ConfigError
-from intake.domain.lifecycle import SendStatus
-from intake.domain.timefmt import short_jst
-from intake.entrypoints.common import EXIT_FAILURE, Context, fail, operator_errors, pass_ctx
+from intake.entrypoints.cli.context import Context, pass_ctx
+from intake.entrypoints.cli.exits import EXIT_FAILURE, fail, operator_errors
+from intake.entrypoints.cli.output import echo, short_jst
 from intake.services import notices as notice_service
 from intake.services.audit import operator_name
+from intake.services.views.rejections import get_notice
 
 CONFIRM_PROMPT = "この内容で送信しますか？"
 RULE = "─" * 60
@@ -24,14 +25,14 @@ def _can_prompt() -> bool:
 
 
 def _print_draft(draft: notice_service.NoticeDraft) -> None:
-    click.echo(f"宛先: {draft.to}")
-    click.echo(f"件名: {draft.subject}")
-    click.echo("本文:")
-    click.echo(RULE)
-    click.echo(draft.body.rstrip("\n"))
-    click.echo(RULE)
+    echo(f"宛先: {draft.to}")
+    echo(f"件名: {draft.subject}")
+    echo("本文:")
+    echo(RULE)
+    echo(draft.body.rstrip("\n"))
+    echo(RULE)
     if draft.omitted:
-        click.echo(
+        echo(
             "（次の理由は事務局内部のものなので、申込者には知らせません: "
             f"{'、'.join(draft.omitted)}）"
         )
@@ -77,10 +78,7 @@ def notify(
             click.echo("送信を取りやめました。")
             sys.exit(EXIT_FAILURE)
     try:
-        with exclusive(app.engine, app.settings.storage_dir, "send", wait=60.0):
-            row = notice_service.send_notice(
-                app.uow(), app.settings, app.smtp_sender, draft, operator=who, again=again
-            )
+        notice_id = app.send_notice(draft, operator=who, again=again)
     except notice_service.NoticeError as exc:
         fail(str(exc), EXIT_FAILURE)
     except LockBusy:
@@ -88,22 +86,24 @@ def notify(
             "別の送信処理が実行中のため、送信しませんでした。しばらくしてからもう一度実行してください",
             EXIT_FAILURE,
         )
-    if row.status is SendStatus.SENT:
-        click.echo(
-            f"不備のご連絡を送信しました（通知 {row.id}、宛先 {row.to_address}、"
-            f"{short_jst(row.sent_at)}、Message-ID {row.message_id}）。"
+    with app.read() as q:
+        notice = get_notice(q, notice_id)
+    if notice.is_sent:
+        echo(
+            f"不備のご連絡を送信しました（通知 {notice.id}、宛先 {notice.to_address}、"
+            f"{short_jst(notice.sent_at)}、Message-ID {notice.message_id}）。"
         )
         return
-    if row.status is SendStatus.HELD:
-        click.echo(
-            f"不備のご連絡（通知 {row.id}）は送信結果が不明です: {row.note}\n"
+    if notice.is_held:
+        echo(
+            f"不備のご連絡（通知 {notice.id}）は送信結果が不明です: {notice.note}\n"
             "相手に届いたかどうかを確かめてください。届いていなければ --again を付けて"
             "もう一度送れます。",
             err=True,
         )
     else:
-        click.echo(
-            f"不備のご連絡（通知 {row.id}）を送信できませんでした: {row.note}\n"
+        echo(
+            f"不備のご連絡（通知 {notice.id}）を送信できませんでした: {notice.note}\n"
             "原因を確かめてから、同じコマンドでもう一度送れます。",
             err=True,
         )

@@ -7,7 +7,8 @@ import logging
 import click
 
 from intake.bootstrap import App, ConfigWatcher
-from intake.entrypoints.common import Context, operator_errors, pass_ctx
+from intake.entrypoints.cli.context import Context, pass_ctx
+from intake.entrypoints.cli.exits import operator_errors
 from intake.entrypoints.web.server import (
     ConsoleServer,
     console_url,

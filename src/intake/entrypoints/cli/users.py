@@ -11,15 +11,11 @@ import click
 
 from intake.domain.accounts import PASSWORD_MIN_LENGTH, Role
 from intake.domain.timefmt import iso_jst, short_jst
-from intake.entrypoints.common import (
-    EXIT_CONFIG,
-    EXIT_NOT_FOUND,
-    Context,
-    fail,
-    operator_errors,
-    pass_ctx,
-)
-from intake.entrypoints.output import print_json, print_table
+from intake.domain.readmodel import Page, Paged
+from intake.entrypoints.cli.context import Context, pass_ctx
+from intake.entrypoints.cli.exits import EXIT_CONFIG, EXIT_NOT_FOUND, fail, operator_errors
+from intake.entrypoints.cli.output import Column, print_list
+from intake.entrypoints.cli.params import list_options
 from intake.services import users as user_service
 from intake.services.audit import operator_name
 
@@ -134,38 +130,38 @@ users.add_command(
 
 
 @users.command("list")
-@click.option("--json", "as_json", is_flag=True, help="JSON 配列で出力する。")
+@list_options()
 @pass_ctx
 @operator_errors
-def users_list(ctx: Context, as_json: bool) -> None:
+def users_list(ctx: Context, limit: int | None, offset: int, as_json: bool) -> None:
     """利用者の一覧。"""
     rows = user_service.list_users(ctx.app().uow())
-    if as_json:
-        print_json(
-            [
-                {
-                    "name": u.name,
-                    "role": u.role.value,
-                    "active": u.active,
-                    "created_at": iso_jst(u.created_at),
-                    "last_login_at": iso_jst(u.last_login_at),
-                    "disabled_at": iso_jst(u.disabled_at),
-                }
-                for u in rows
-            ]
-        )
-        return
-    print_table(
-        f"利用者（{len(rows)} 人）",
-        ["利用者名", "権限", "状態", "登録日時", "最終ログイン"],
-        [
-            [
-                u.name,
-                u.role_label,
-                "有効" if u.active else "無効",
-                short_jst(u.created_at),
-                short_jst(u.last_login_at) or "（なし）",
-            ]
-            for u in rows
+    end = None if limit is None else offset + limit
+    paged = Paged(tuple(rows[offset:end]), len(rows), Page(limit, offset))
+    print_list(
+        paged,
+        as_json=as_json,
+        to_json=lambda u: {
+            "name": u.name,
+            "role": u.role.value,
+            "active": u.active,
+            "created_at": iso_jst(u.created_at),
+            "last_login_at": iso_jst(u.last_login_at),
+            "disabled_at": iso_jst(u.disabled_at),
+        },
+        title="利用者",
+        columns=[
+            Column("利用者名", flexible=True),
+            Column("権限"),
+            Column("状態"),
+            Column("登録日時"),
+            Column("最終ログイン"),
+        ],
+        row=lambda u: [
+            u.name,
+            u.role_label,
+            "有効" if u.active else "無効",
+            short_jst(u.created_at),
+            short_jst(u.last_login_at) or "（なし）",
         ],
     )

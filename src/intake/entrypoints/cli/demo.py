@@ -1,7 +1,9 @@
 """`intake demo`: the real pipeline on a private Dovecot filled with sample applications.
 
-The demo harness (:mod:`intake.devtools`) needs the ``demo`` extra (``pip install 'intake[demo]'``,
-which ``scripts/demo.sh`` does); a production install has none of it, and says so.
+The demo runs the commands an operator would: those of the root `intake` group it was started
+from (click's context), so this module imports no other command module. The demo harness
+(:mod:`intake.devtools`) needs the ``demo`` extra (``pip install 'intake[demo]'``, which
+``scripts/demo.sh`` does); a production install has none of it, and says so.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from intake.entrypoints.common import EXIT_CONFIG, fail
+from intake.entrypoints.cli.exits import EXIT_CONFIG, fail
 
 if TYPE_CHECKING:
     from intake.devtools.smtpserver import SmtpTestServer
@@ -71,7 +73,37 @@ training_starts_on = "2025-08-01"
 """
 
 
-def run_demo(workdir: Path, *, web_port: int | None = None) -> None:
+@click.command()
+@click.option(
+    "--dir",
+    "workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="デモの設定とデータ（SQLite）を置くフォルダー。",
+)
+@click.option("--web", is_flag=True, help="デモのあと、そのデータで操作画面を開いたままにする。")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="--web の操作画面のポート（使用中なら空いているポート）。",
+)
+@click.pass_context
+def demo(ctx: click.Context, workdir: Path, web: bool, port: int) -> None:
+    """見本の申込メールで、取り込みから不備ログ・受付完了メールまでを実演する。
+
+    メールボックスがなくても、本物の取り込み処理（IMAP・判定・SQLite への保存）を確かめられます。
+    Dovecot（dovecot-imapd）が必要です。--web を付けると、最後に操作画面の URL と、
+    利用者 demo の使い捨てパスワードを表示し、Ctrl+C まで画面を開いたままにします。
+    """
+    run_demo(ctx.find_root().command, workdir, web_port=port if web else None)
+
+
+def run_demo(intake: click.Command, workdir: Path, *, web_port: int | None = None) -> None:
+    """The demonstration, running ``intake`` (the root command group) as an operator would."""
+    # The harness loads only for the demo, and only where the demo extra is installed.
     try:
         from intake.devtools.demo import demo_mails
         from intake.devtools.dovecot import dovecot_unavailable_reason, start_dovecot
@@ -81,7 +113,6 @@ def run_demo(workdir: Path, *, web_port: int | None = None) -> None:
         if module not in DEMO_EXTRA_MODULES:
             raise
         fail(MISSING_EXTRA.format(module=module), EXIT_CONFIG)
-    from intake.entrypoints import cli  # the commands the demo runs, as an operator would
 
     reason = dovecot_unavailable_reason()
     if reason is not None:
@@ -120,21 +151,21 @@ def run_demo(workdir: Path, *, web_port: int | None = None) -> None:
             click.echo(f"   - {mail.label}")
         click.echo(f"3) 設定ファイル {config} でデータベースを作成します")
         args = ["--config", str(config)]
-        _run(cli.main, [*args, "db", "upgrade"])
+        _run(intake, [*args, "db", "upgrade"])
         click.echo("4) メールボックスを取り込みます（intake poll --once）")
-        _run(cli.main, [*args, "poll", "--once"])
+        _run(intake, [*args, "poll", "--once"])
         click.echo("5) 取り込んだメール（intake messages list）")
-        _run(cli.main, [*args, "messages", "list"])
+        _run(intake, [*args, "messages", "list"])
         click.echo("6) 不備ログ（intake rejections list）")
-        _run(cli.main, [*args, "rejections", "list"])
+        _run(intake, [*args, "rejections", "list"])
         click.echo("7) 受け付けた申込（intake applications list）")
-        _run(cli.main, [*args, "applications", "list"])
+        _run(intake, [*args, "applications", "list"])
         click.echo("8) もう一度取り込みます: 新しいメールはなく、何も記録されません")
-        _run(cli.main, [*args, "poll", "--once"])
+        _run(intake, [*args, "poll", "--once"])
         click.echo("9) 受付完了メール（申込の 7 日後に送信予定: intake acks list）")
-        _run(cli.main, [*args, "acks", "list"])
+        _run(intake, [*args, "acks", "list"])
         click.echo("10) 2025年7月2日になったものとして送信します（intake acks send-due --now …）")
-        _run(cli.main, [*args, "acks", "send-due", "--now", "2025-07-02T09:00:00+09:00"])
+        _run(intake, [*args, "acks", "send-due", "--now", "2025-07-02T09:00:00+09:00"])
         _show_first_ack(outgoing)
         if web_port is not None:
             _serve_console(config, web_port)
@@ -162,7 +193,7 @@ def _serve_console(config: Path, port: int) -> None:
         console_url,
         serve_until_signalled,
     )
-    from intake.entrypoints.web_cli import build_console_server
+    from intake.entrypoints.cli.web import build_console_server
     from intake.services.users import add_user
 
     desk = build_app(load_settings(config))

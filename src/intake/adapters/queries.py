@@ -1,0 +1,629 @@
+"""The read side's queries over SQLAlchemy (:class:`intake.services.views.ports.ReadQueries`).
+
+Every filter, sort and page is pushed into SQL, and what a page needs besides its rows
+(reasons, attachments, notice states) is fetched in one query per kind for the whole page,
+never per row. Rows become the frozen records of :mod:`intake.domain.readmodel` here: no ORM
+object leaves this module. Works on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from intake.adapters.orm import (
+    Acknowledgement,
+    Application,
+    Attachment,
+    AuditEvent,
+    ExperienceRow,
+    MailboxState,
+    Message,
+    Notice,
+    Rejection,
+    RejectionReason,
+    TermCutoff,
+)
+from intake.domain.model import Term
+from intake.domain.readmodel import (
+    NOTICE_DELIVERED_OR_UNKNOWN,
+    AckCounts,
+    AckFilter,
+    AckView,
+    ApplicationDetail,
+    ApplicationFilter,
+    ApplicationView,
+    AttachmentView,
+    AuditEntry,
+    CutoffView,
+    ExperienceView,
+    MailboxView,
+    MessageFilter,
+    MessageView,
+    NoticeView,
+    Page,
+    Paged,
+    ReasonView,
+    RejectionFilter,
+    RejectionSort,
+    RejectionView,
+    TermCounts,
+    notice_state,
+)
+from intake.domain.search import SearchToken
+
+T = TypeVar("T")
+Query = Select[*tuple[Any, ...]]
+_CHUNK = 500  # keep IN lists short for every backend
+
+
+class json_array_has(FunctionElement[bool]):  # named as the SQL function it stands for
+    """``json_array_has(column, value)``: the JSON array in ``column`` contains the integer
+    ``value`` (messages.term_ids)."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "json_array_has"
+
+
+@compiles(json_array_has, "sqlite")
+def _json_array_has_sqlite(element: json_array_has, compiler: SQLCompiler, **kw: Any) -> str:
+    column, value = list(element.clauses)
+    return (
+        f"EXISTS (SELECT 1 FROM json_each({compiler.process(column, **kw)}) "
+        f"WHERE json_each.value = {compiler.process(value, **kw)})"
+    )
+
+
+@compiles(json_array_has, "postgresql")
+def _json_array_has_postgresql(element: json_array_has, compiler: SQLCompiler, **kw: Any) -> str:
+    column, value = list(element.clauses)
+    return (
+        f"(CAST({compiler.process(column, **kw)} AS JSONB) "
+        f"@> jsonb_build_array(CAST({compiler.process(value, **kw)} AS INTEGER)))"
+    )
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _matches(columns: Sequence[Any], token: SearchToken) -> list[Any]:
+    return [
+        column.icontains(spelling, autoescape=True)
+        for column in columns
+        for spelling in token.spellings
+    ]
+
+
+def _reference_match(column: Any, token: SearchToken) -> ColumnElement[bool]:
+    """``column`` (an application id) is the application of the 受付番号 typed."""
+    if token.reference is None:
+        return false()
+    term_id, application_id = token.reference
+    matched: ColumnElement[bool] = column.in_(
+        select(Application.id).where(
+            Application.id == application_id, Application.term_id == term_id
+        )
+    )
+    return matched
+
+
+def _message_search(tokens: Sequence[SearchToken]) -> ColumnElement[bool]:
+    """Every word found in the subject, sender, names (romaji, kanji, kana), Message-ID,
+    or the 受付番号 of the application the message made."""
+    columns = [
+        Message.subject,
+        Message.from_address,
+        Message.from_display,
+        Message.applicant_name,
+        Message.name_kanji,
+        Message.name_kana,
+        Message.message_id,
+    ]
+    return and_(
+        true(),
+        *(
+            or_(*_matches(columns, token), _reference_match(Message.application_id, token))
+            for token in tokens
+        ),
+    )
+
+
+class SqlQueries:
+    """The read side's queries in one session (a ``with app.read()`` block)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _count(self, query: Query) -> int:
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        return int(self.session.scalar(counted) or 0)
+
+    @staticmethod
+    def _paged(query: Query, page: Page) -> Query:
+        if page.offset:
+            query = query.offset(page.offset)
+        if page.limit is not None:
+            query = query.limit(page.limit)
+        return query
+
+    def _attachments(self, message_pks: Sequence[int]) -> dict[int, list[AttachmentView]]:
+        found: dict[int, list[AttachmentView]] = defaultdict(list)
+        for chunk in _chunks(message_pks):
+            rows = self.session.scalars(
+                select(Attachment)
+                .where(Attachment.message_pk.in_(chunk))
+                .order_by(Attachment.message_pk, Attachment.position)
+            )
+            for row in rows:
+                found[row.message_pk].append(_attachment_view(row))
+        return found
+
+    # -- messages -------------------------------------------------------------------------------
+    def _message_query(self) -> Query:
+        return (
+            select(Message, Rejection.id, Application.term_id)
+            .outerjoin(Rejection, Rejection.message_pk == Message.id)
+            .outerjoin(Application, Application.id == Message.application_id)
+        )
+
+    def _message_views(self, rows: Sequence[Any]) -> list[MessageView]:
+        attachments = self._attachments([row[0].id for row in rows])
+        return [
+            _message_view(message, rejection_id, term_id, attachments.get(message.id, []))
+            for message, rejection_id, term_id in rows
+        ]
+
+    def messages(self, filters: MessageFilter, page: Page) -> Paged[MessageView]:
+        query = self._message_query()
+        if filters.outcome:
+            query = query.where(Message.outcome == filters.outcome)
+        if filters.search:
+            query = query.where(_message_search(filters.search))
+        total = self._count(query)
+        if page.limit == 0:
+            return Paged((), total, page)
+        rows = self.session.execute(self._paged(query.order_by(Message.id), page)).all()
+        return Paged(tuple(self._message_views(rows)), total, page)
+
+    def message(self, message_pk: int) -> MessageView | None:
+        rows = self.session.execute(self._message_query().where(Message.id == message_pk)).all()
+        views = self._message_views(rows)
+        return views[0] if views else None
+
+    def attachment(self, attachment_id: int) -> AttachmentView | None:
+        row = self.session.get(Attachment, attachment_id)
+        return _attachment_view(row) if row is not None else None
+
+    # -- rejections -----------------------------------------------------------------------------
+    def _rejection_query(self, filters: RejectionFilter) -> Query:
+        query = (
+            select(Rejection, Message, Application.term_id)
+            .join(Message, Message.id == Rejection.message_pk)
+            .outerjoin(Application, Application.id == Message.application_id)
+        )
+        if filters.status is not None:
+            query = query.where(Rejection.status == filters.status)
+        if filters.term is not None:
+            term = filters.term
+            query = query.where(
+                or_(
+                    Message.received_at.between(term.opens_at, term.closes_at),
+                    json_array_has(Message.term_ids, term.id),
+                )
+            )
+        if filters.reason:
+            query = query.where(
+                exists().where(
+                    RejectionReason.rejection_pk == Rejection.id,
+                    RejectionReason.code == filters.reason,
+                )
+            )
+        if filters.notified is not None:
+            told = exists().where(
+                Notice.rejection_id == Rejection.id,
+                Notice.status.in_(NOTICE_DELIVERED_OR_UNKNOWN),
+            )
+            query = query.where(told if filters.notified else ~told)
+        if filters.received_since is not None:
+            query = query.where(Message.received_at >= filters.received_since)
+        if filters.received_before is not None:
+            query = query.where(Message.received_at < filters.received_before)
+        if filters.search:
+            query = query.where(_message_search(filters.search))
+        return query
+
+    @staticmethod
+    def _rejection_order(filters: RejectionFilter) -> list[Any]:
+        def direction(column: Any) -> Any:
+            return column.desc() if filters.descending else column.asc()
+
+        tie = direction(Rejection.id)
+        if filters.sort is RejectionSort.RECEIVED:
+            return [direction(Message.received_at), tie]
+        if filters.sort is RejectionSort.NAME:
+            return [direction(func.lower(Message.applicant_name)).nulls_last(), tie]
+        if filters.sort is RejectionSort.STATUS:
+            return [direction(Rejection.status), tie]
+        return [tie]
+
+    def _rejection_views(self, rows: Sequence[Any]) -> list[RejectionView]:
+        rejection_ids = [row[0].id for row in rows]
+        reasons: dict[int, list[ReasonView]] = defaultdict(list)
+        notices: dict[int, list[str]] = defaultdict(list)
+        for chunk in _chunks(rejection_ids):
+            for reason in self.session.scalars(
+                select(RejectionReason)
+                .where(RejectionReason.rejection_pk.in_(chunk))
+                .order_by(RejectionReason.rejection_pk, RejectionReason.position)
+            ):
+                reasons[reason.rejection_pk].append(ReasonView(reason.code, reason.message))
+            for rejection_id, status in self.session.execute(
+                select(Notice.rejection_id, Notice.status).where(Notice.rejection_id.in_(chunk))
+            ):
+                notices[rejection_id].append(status)
+        attachments = self._attachments([row[1].id for row in rows])
+        return [
+            RejectionView(
+                id=rejection.id,
+                status=rejection.status,
+                resolution=rejection.resolution,
+                resolved_at=rejection.resolved_at,
+                resolved_by=rejection.resolved_by,
+                note=rejection.note,
+                created_at=rejection.created_at,
+                message=_message_view(
+                    message, rejection.id, term_id, attachments.get(message.id, [])
+                ),
+                reasons=tuple(reasons.get(rejection.id, [])),
+                notice_state=notice_state(notices.get(rejection.id, [])),
+            )
+            for rejection, message, term_id in rows
+        ]
+
+    def rejections(self, filters: RejectionFilter, page: Page) -> Paged[RejectionView]:
+        query = self._rejection_query(filters)
+        total = self._count(query)
+        if page.limit == 0:
+            return Paged((), total, page)
+        ordered = query.order_by(*self._rejection_order(filters))
+        rows = self.session.execute(self._paged(ordered, page)).all()
+        return Paged(tuple(self._rejection_views(rows)), total, page)
+
+    def rejection_ids(self, filters: RejectionFilter) -> list[int]:
+        query = self._rejection_query(filters).with_only_columns(Rejection.id)
+        return list(self.session.scalars(query.order_by(*self._rejection_order(filters))))
+
+    def rejection(self, rejection_id: int) -> RejectionView | None:
+        query = self._rejection_query(RejectionFilter(status=None))
+        rows = self.session.execute(query.where(Rejection.id == rejection_id)).all()
+        views = self._rejection_views(rows)
+        return views[0] if views else None
+
+    def notices(self, rejection_id: int) -> tuple[NoticeView, ...]:
+        rows = self.session.scalars(
+            select(Notice).where(Notice.rejection_id == rejection_id).order_by(Notice.id)
+        )
+        return tuple(_notice_view(row) for row in rows)
+
+    def notice(self, notice_id: int) -> NoticeView | None:
+        row = self.session.get(Notice, notice_id)
+        return _notice_view(row) if row is not None else None
+
+    # -- audit ----------------------------------------------------------------------------------
+    def audit_events(self, target: str | None, page: Page) -> Paged[AuditEntry]:
+        query = select(AuditEvent)
+        if target is not None:
+            query = query.where(AuditEvent.target == target)
+        total = self._count(query)
+        rows = self.session.scalars(self._paged(query.order_by(AuditEvent.at, AuditEvent.id), page))
+        entries = tuple(
+            AuditEntry(
+                id=e.id,
+                at=e.at,
+                operator=e.operator,
+                action=e.action,
+                target=e.target,
+                note=e.note,
+                details=dict(e.details or {}),
+            )
+            for e in rows
+        )
+        return Paged(entries, total, page)
+
+    # -- applications ---------------------------------------------------------------------------
+    def applications(self, filters: ApplicationFilter, page: Page) -> Paged[ApplicationView]:
+        query = select(Application, Message.name_kana).join(
+            Message, Message.id == Application.message_pk
+        )
+        if filters.term_id is not None:
+            query = query.where(Application.term_id == filters.term_id)
+        if filters.status is not None:
+            query = query.where(Application.status == filters.status)
+        columns = [
+            Application.name_romaji,
+            Application.name_kanji,
+            Application.email,
+            Message.name_kana,
+            Message.from_address,
+        ]
+        for token in filters.search:
+            query = query.where(
+                or_(*_matches(columns, token), _reference_match(Application.id, token))
+            )
+        total = self._count(query)
+        rows = self.session.execute(self._paged(query.order_by(Application.id), page)).all()
+        return Paged(tuple(_application_view(a, kana) for a, kana in rows), total, page)
+
+    def application(self, application_id: int) -> ApplicationDetail | None:
+        found = self.session.execute(
+            select(Application, Message.name_kana)
+            .join(Message, Message.id == Application.message_pk)
+            .where(Application.id == application_id)
+        ).first()
+        if found is None:
+            return None
+        application, kana = found
+        experience = self.session.scalars(
+            select(ExperienceRow)
+            .where(ExperienceRow.application_id == application.id)
+            .order_by(ExperienceRow.position)
+        )
+        attachments = self.session.scalars(
+            select(Attachment)
+            .where(Attachment.application_id == application.id)
+            .order_by(Attachment.id)
+        )
+        acks = self.acknowledgements(AckFilter(application_id=application.id), Page())
+        return ApplicationDetail(
+            application=_application_view(application, kana),
+            form=dict(application.form or {}),
+            experience=tuple(
+                ExperienceView(
+                    sheet_row=e.sheet_row,
+                    no=e.no,
+                    period_from=e.period_from,
+                    period_to=e.period_to,
+                    ongoing=e.ongoing,
+                    organisation=e.organisation,
+                    window_name=e.window_name,
+                    employment_type=e.employment_type,
+                    days_worked=e.days_worked,
+                    duties=e.duties,
+                )
+                for e in experience
+            ),
+            attachments=tuple(_attachment_view(a) for a in attachments),
+            eligibility_explanation=application.eligibility_explanation,
+            warnings=tuple(str(w) for w in application.warnings or ()),
+            acknowledgements=acks.items,
+        )
+
+    # -- acknowledgements -----------------------------------------------------------------------
+    def _ack_query(self) -> Query:
+        return select(Acknowledgement, Application).join(
+            Application, Application.id == Acknowledgement.application_id
+        )
+
+    def acknowledgements(self, filters: AckFilter, page: Page) -> Paged[AckView]:
+        query = self._ack_query()
+        if filters.status is not None:
+            query = query.where(Acknowledgement.status == filters.status)
+        if filters.application_id is not None:
+            query = query.where(Acknowledgement.application_id == filters.application_id)
+        columns = [
+            Acknowledgement.to_address,
+            Application.name_romaji,
+            Application.name_kanji,
+        ]
+        for token in filters.search:
+            query = query.where(
+                or_(*_matches(columns, token), _reference_match(Application.id, token))
+            )
+        total = self._count(query)
+        ordered = query.order_by(Acknowledgement.due_at, Acknowledgement.id)
+        rows = self.session.execute(self._paged(ordered, page)).all()
+        return Paged(tuple(_ack_view(ack, app) for ack, app in rows), total, page)
+
+    def acknowledgements_by_id(self, ack_ids: Sequence[int]) -> tuple[AckView, ...]:
+        found: dict[int, AckView] = {}
+        for chunk in _chunks(list(ack_ids)):
+            rows = self.session.execute(self._ack_query().where(Acknowledgement.id.in_(chunk)))
+            found.update({ack.id: _ack_view(ack, app) for ack, app in rows})
+        return tuple(found[i] for i in ack_ids if i in found)
+
+    def ack_counts(self, now: datetime) -> AckCounts:
+        def count(condition: ColumnElement[bool]) -> Any:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        status = Acknowledgement.status
+        row = self.session.execute(
+            select(
+                count(and_(status == "pending", Acknowledgement.due_at <= now)),
+                count(status == "held"),
+                count(status == "failed"),
+                count(status.in_(("claimed", "sending"))),
+            )
+        ).one()
+        return AckCounts(due=row[0], held=row[1], failed=row[2], in_flight=row[3])
+
+    # -- the desk -------------------------------------------------------------------------------
+    def mailboxes(self) -> tuple[MailboxView, ...]:
+        rows = self.session.scalars(select(MailboxState).order_by(MailboxState.id))
+        return tuple(
+            MailboxView(row.account, row.folder, row.last_poll_at, row.last_error) for row in rows
+        )
+
+    def unmarked_messages(self) -> int:
+        query = select(func.count()).where(Message.server_state == "pending")
+        return int(self.session.scalar(query) or 0)
+
+    def cutoffs(self, term_id: int | None) -> tuple[CutoffView, ...]:
+        query = select(TermCutoff).order_by(TermCutoff.term_id, TermCutoff.version)
+        if term_id is not None:
+            query = query.where(TermCutoff.term_id == term_id)
+        return tuple(
+            CutoffView(
+                id=c.id,
+                term_id=c.term_id,
+                closes_at=c.closes_at,
+                version=c.version,
+                ran_at=c.ran_at,
+                roster_path=c.roster_path,
+                summary=dict(c.summary or {}),
+                summary_sent_at=c.summary_sent_at,
+                summary_note=c.summary_note,
+            )
+            for c in self.session.scalars(query)
+        )
+
+    def term_counts(self, terms: Sequence[Term]) -> Mapping[int, TermCounts]:
+        if not terms:
+            return {}
+        current = dict(
+            self.session.execute(
+                select(Application.term_id, func.count())
+                .where(Application.status == "accepted")
+                .group_by(Application.term_id)
+            ).all()
+        )
+        received = Message.received_at
+        open_counts = self.session.execute(
+            select(
+                *(
+                    func.coalesce(
+                        func.sum(case((received.between(t.opens_at, t.closes_at), 1), else_=0)),
+                        0,
+                    )
+                    for t in terms
+                )
+            )
+            .select_from(Rejection)
+            .join(Message, Message.id == Rejection.message_pk)
+            .where(Rejection.status == "open")
+        ).one()
+        return {
+            term.id: TermCounts(int(current.get(term.id, 0)), int(count))
+            for term, count in zip(terms, open_counts, strict=True)
+        }
+
+
+# -- rows to records ------------------------------------------------------------------------------
+def _attachment_view(row: Attachment) -> AttachmentView:
+    return AttachmentView(
+        id=row.id,
+        message_pk=row.message_pk,
+        position=row.position,
+        filename=row.filename,
+        content_type=row.content_type,
+        doc_type=row.doc_type,
+        size=row.size,
+        sha256=row.sha256,
+        stored_path=row.stored_path,
+        application_id=row.application_id,
+    )
+
+
+def _message_view(
+    message: Message,
+    rejection_id: int | None,
+    application_term_id: int | None,
+    attachments: Sequence[AttachmentView],
+) -> MessageView:
+    return MessageView(
+        id=message.id,
+        message_id=message.message_id,
+        subject=message.subject,
+        from_address=message.from_address,
+        from_display=message.from_display,
+        received_at=message.received_at,
+        outcome=message.outcome,
+        applicant_name=message.applicant_name,
+        name_kanji=message.name_kanji,
+        name_kana=message.name_kana,
+        term_ids=tuple(int(t) for t in message.term_ids or ()),
+        notes=tuple(str(n) for n in message.notes or ()),
+        size=message.size,
+        raw_path=message.raw_path,
+        account=message.account,
+        folder=message.folder,
+        server_state=message.server_state,
+        rejection_id=rejection_id,
+        application_id=message.application_id,
+        application_term_id=application_term_id,
+        duplicate_of_id=message.duplicate_of_id,
+        attachments=tuple(attachments),
+    )
+
+
+def _notice_view(row: Notice) -> NoticeView:
+    return NoticeView(
+        id=row.id,
+        rejection_id=row.rejection_id,
+        to_address=row.to_address,
+        subject=row.subject,
+        body=row.body,
+        message_id=row.message_id,
+        status=row.status,
+        note=row.note,
+        operator=row.operator,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+    )
+
+
+def _application_view(row: Application, name_kana: str | None) -> ApplicationView:
+    form_kana = (row.form or {}).get("name_kana")
+    return ApplicationView(
+        id=row.id,
+        term_id=row.term_id,
+        status=row.status,
+        name_romaji=row.name_romaji,
+        name_kanji=row.name_kanji,
+        name_kana=form_kana if isinstance(form_kana, str) else name_kana,
+        email=row.email,
+        received_at=row.received_at,
+        completed_at=row.completed_at,
+        eligibility=row.eligibility,
+        message_pk=row.message_pk,
+        superseded_by_id=row.superseded_by_id,
+    )
+
+
+def _ack_view(row: Acknowledgement, application: Application) -> AckView:
+    return AckView(
+        id=row.id,
+        application_id=row.application_id,
+        term_id=application.term_id,
+        applicant_name=application.name_kanji or application.name_romaji,
+        to_address=row.to_address,
+        due_at=row.due_at,
+        status=row.status,
+        sent_at=row.sent_at,
+        message_id=row.message_id,
+        note=row.note,
+        attempts=row.attempts,
+    )

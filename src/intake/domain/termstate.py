@@ -1,0 +1,75 @@
+"""Where each term stands, and what in the terms' configuration needs a person's attention.
+
+Pure functions over the configured terms and the cutoffs recorded: ``terms list``,
+``terms check``, ``status`` and the web console's dashboard all judge a term the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+
+from intake.domain.model import Term
+from intake.domain.readmodel import TermState
+from intake.domain.text import format_short
+
+
+def term_state(term: Term, now: datetime, *, cutoff_done: bool) -> TermState:
+    """A term's state at ``now``; ``cutoff_done``: its cutoff for the deadline in force ran."""
+    if cutoff_done:
+        return TermState.CUTOFF_DONE
+    if term.closes_at <= now:
+        return TermState.CUTOFF_PENDING
+    if term.opens_at <= now:
+        return TermState.OPEN
+    return TermState.NOT_OPEN
+
+
+def in_order(terms: Sequence[Term]) -> list[Term]:
+    return sorted(terms, key=lambda t: (t.opens_at, t.id))
+
+
+def term_warnings(
+    terms: Sequence[Term],
+    *,
+    form_terms: Collection[int],
+    last_cutoff_deadlines: Mapping[int, datetime],
+) -> list[str]:
+    """Warnings about the terms (Japanese sentences for an operator).
+
+    ``form_terms``: the terms that have a form version of their own (the form tells
+    overlapping terms apart); ``last_cutoff_deadlines``: per term, the deadline its latest
+    cutoff ran for.
+    """
+    warnings: list[str] = []
+    ordered = in_order(terms)
+    for term in ordered:
+        if term.id not in form_terms:
+            warnings.append(
+                f"{term.name}（id = {term.id}）用の受講申込書の様式が登録されていません"
+                f"（FORM_SPECS に第{term.id}期の版がありません）。申込書の様式で期を判別するため、"
+                "この期の募集期間に届いた申込は受け付けられません（TERM_MISMATCH）。"
+            )
+    for i, first in enumerate(ordered):
+        for second in ordered[i + 1 :]:
+            start = max(first.opens_at, second.opens_at)
+            end = min(first.closes_at, second.closes_at)
+            if start > end:
+                continue
+            missing = [t.name for t in (first, second) if t.id not in form_terms]
+            if not missing:
+                continue  # the forms tell the terms apart
+            warnings.append(
+                f"{first.name}と{second.name}の募集期間が重なっています"
+                f"（{format_short(start)}〜{format_short(end)}）。重なる期間の申込は申込書の様式で"
+                f"期を判別しますが、{'・'.join(missing)}用の様式がないため判別できません。"
+            )
+    for term in ordered:
+        deadline = last_cutoff_deadlines.get(term.id)
+        if deadline is not None and deadline != term.closes_at:
+            warnings.append(
+                f"{term.name}の締切が締切処理後に変更されています"
+                f"（処理時 {format_short(deadline)}、現在 {format_short(term.closes_at)}）。"
+                "次回の締切処理で新しい版の名簿を作ります。"
+            )
+    return warnings

@@ -1,0 +1,5 @@
+"""`python -m intake.entrypoints.cli`: the same as the `intake` command."""
+
+from intake.entrypoints.cli import main
+
+main()
