@@ -27,6 +27,12 @@ from support import private_dovecot
 _user_numbers = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _no_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables are printed as in a pipe (as wide as their content) unless a test sets COLUMNS."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[DovecotInstance]:
     with private_dovecot() as instance:

@@ -11,6 +11,7 @@ hostile input, for the showing side to escape.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -304,7 +305,9 @@ class RejectionView:
 
     @property
     def reason_labels(self) -> tuple[str, ...]:
-        return tuple(r.label for r in self.reasons)
+        """Each kind of reason once, in order; 「様式の記入に不備×4」 for four of a kind."""
+        counts = Counter(r.label for r in self.reasons)
+        return tuple(label if n == 1 else f"{label}×{n}" for label, n in counts.items())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from intake.domain.readmodel import AckView
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.output import (
+    Column,
     count_title,
     echo,
     iso_jst,
@@ -75,7 +76,15 @@ def acks_list(
         return
     print_table(
         count_title("受付完了メール", paged),
-        ["番号", "申込", "宛先", "送信予定", "状態", "送信日時", "備考"],
+        [
+            Column("番号"),
+            Column("申込"),
+            Column("宛先", flexible=True),
+            Column("送信予定"),
+            Column("状態"),
+            Column("送信日時"),
+            Column("備考", flexible=True),
+        ],
         [
             [
                 str(a.id),

@@ -10,6 +10,7 @@ from intake.domain.readmodel import ApplicationDetail, ApplicationView
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import operator_errors
 from intake.entrypoints.cli.output import (
+    Column,
     count_title,
     echo,
     iso_jst,
@@ -94,7 +95,17 @@ def applications_list(
         return
     print_table(
         count_title("申込", paged),
-        ["番号", "期", "氏名", "ローマ字", "差出人", "受信日時", "書類完備", "状態", "受講資格"],
+        [
+            Column("番号"),
+            Column("期"),
+            Column("氏名", flexible=True),
+            Column("ローマ字", flexible=True),
+            Column("差出人", flexible=True),
+            Column("受信日時"),
+            Column("書類完備"),
+            Column("状態"),
+            Column("受講資格"),
+        ],
         [
             [
                 str(a.id),

@@ -17,6 +17,7 @@ from intake.domain.readmodel import AttachmentView, MessageDetail, MessageView
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.output import (
+    Column,
     count_title,
     echo,
     iso_jst,
@@ -175,7 +176,14 @@ def messages_list(
         return
     print_table(
         count_title("受信メール", paged),
-        ["番号", "受信日時", "判定", "差出人", "件名", "添付"],
+        [
+            Column("番号"),
+            Column("受信日時"),
+            Column("判定", flexible=True),
+            Column("差出人", flexible=True),
+            Column("件名", flexible=True),
+            Column("添付", flexible=True),
+        ],
         [
             [
                 str(m.id),

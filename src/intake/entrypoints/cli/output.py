@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -28,7 +29,8 @@ from intake.domain.readmodel import Paged
 from intake.domain.text import format_short, visible
 
 UNBOUNDED = 10_000  # "as wide as the content"
-_MIN_FLEXIBLE = 6  # a shortened column keeps at least this many cells (with its "…")
+_MIN_FLEXIBLE = 3  # a shortened column keeps at least this many cells (with its "…")
+_GAP = 2  # cells between two columns (a divider and a space)
 
 
 def iso_jst(instant: datetime | None) -> str | None:
@@ -62,29 +64,52 @@ def echo(text: str = "", *, err: bool = False) -> None:
     click.echo("\n".join(visible(line).rstrip() for line in text.split("\n")), err=err)
 
 
-def fit_widths(natural: Sequence[int], flexible: Sequence[bool], available: int) -> list[int]:
-    """Column widths within ``available`` cells: the widest flexible columns give way first,
-    down to a few cells each; fixed columns (numbers, dates) keep their width."""
-    widths = list(natural)
-    while sum(widths) > available:
-        candidates = [i for i, f in enumerate(flexible) if f and widths[i] > _MIN_FLEXIBLE]
+@dataclass(frozen=True)
+class Column:
+    """A table column. ``flexible`` ones (names, reasons, notes) give way when the table is
+    too wide, the widest first; the others (numbers, dates, labels) keep their width. In a
+    one-line table, ``droppable`` ones (the subject) are left out before anything is cut."""
+
+    header: str
+    flexible: bool = False
+    droppable: bool = False
+
+
+def fit_widths(
+    natural: Sequence[int], columns: Sequence[Column], available: int
+) -> list[int | None]:
+    """Each column's width within ``available`` cells (gaps included); None: left out."""
+    widths: list[int | None] = list(natural)
+
+    def total() -> int:
+        shown = [w for w in widths if w is not None]
+        return sum(shown) + _GAP * (len(shown) - 1)
+
+    for i, column in enumerate(columns):
+        if column.droppable and total() > available:
+            widths[i] = None
+    while total() > available:
+        candidates = [
+            i
+            for i, column in enumerate(columns)
+            if column.flexible and (widths[i] or 0) > _MIN_FLEXIBLE
+        ]
         if not candidates:
             break
-        widest = max(candidates, key=lambda i: widths[i])
-        widths[widest] -= 1
+        widest = max(candidates, key=lambda i: widths[i] or 0)
+        widths[widest] = (widths[widest] or 0) - 1
     return widths
 
 
 def print_table(
     title: str,
-    headers: Sequence[str],
+    columns: Sequence[Column],
     rows: Sequence[Sequence[str]],
     *,
-    one_line: Sequence[bool] | None = None,
+    one_line: bool = False,
 ) -> None:
-    """A table fitted to the output width. With ``one_line`` (one flag per column: may this
-    column be shortened?), every row stays on one line and long cells end in "…"; without
-    it, long cells wrap."""
+    """A table fitted to the output width: flexible columns wrap, or with ``one_line`` every
+    row stays on one line (droppable columns left out first, then long cells end in "…")."""
     width = output_width()
     table = Table(
         title=title,
@@ -95,18 +120,19 @@ def print_table(
         collapse_padding=True,
     )
     cells = [[Text(visible(cell)) for cell in row] for row in rows]
-    if one_line is None:
-        for header in headers:
-            table.add_column(header, overflow="fold")
-    else:
+    if one_line:
         natural = [
-            max([cell_len(header), *(row[i].cell_len for row in cells)])
-            for i, header in enumerate(headers)
+            max([cell_len(column.header), *(row[i].cell_len for row in cells)])
+            for i, column in enumerate(columns)
         ]
-        gaps = 2 * (len(headers) - 1)  # a divider and a space between columns
-        fitted = fit_widths(natural, one_line, (width or UNBOUNDED) - gaps)
-        for header, fit in zip(headers, fitted, strict=True):
-            table.add_column(header, width=fit, no_wrap=True, overflow="ellipsis")
+        fitted = fit_widths(natural, columns, width or UNBOUNDED)
+        kept = [i for i, fit in enumerate(fitted) if fit is not None]
+        for i in kept:
+            table.add_column(columns[i].header, width=fitted[i], no_wrap=True, overflow="ellipsis")
+        cells = [[row[i] for i in kept] for row in cells]
+    else:
+        for column in columns:
+            table.add_column(column.header, no_wrap=not column.flexible, overflow="fold")
     for row in cells:
         table.add_row(*row)
     buffer = io.StringIO()

@@ -22,6 +22,7 @@ from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.mail import SEARCH_HELP
 from intake.entrypoints.cli.output import (
+    Column,
     count_title,
     echo,
     iso_jst,
@@ -202,21 +203,28 @@ def rejections_list(
         return
     print_table(
         count_title("不備ログ", paged),
-        ["番号", "受信日時", "氏名", "差出人", "件名", "理由", "連絡", "状態"],
+        [
+            Column("番号"),
+            Column("受信日時"),
+            Column("申込者", flexible=True),
+            Column("理由", flexible=True),
+            Column("連絡"),
+            Column("状態", flexible=True),
+            Column("件名", flexible=True, droppable=True),
+        ],
         [
             [
                 str(r.id),
                 short_jst(r.message.received_at),
-                r.message.display_name,
-                r.message.from_address or "",
-                r.message.display_subject,
+                r.message.display_name or r.message.from_address or "",
                 "、".join(r.reason_labels),
                 r.notice_state.label,
                 f"{r.status_label}（{r.resolution_label}）" if r.resolution else r.status_label,
+                r.message.display_subject,
             ]
             for r in paged.items
         ],
-        one_line=[False, False, True, True, True, True, False, True],
+        one_line=True,
     )
     more_hint(paged)
 

@@ -13,6 +13,7 @@ from intake.domain.readmodel import Page, Paged, TermOverview
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.output import (
+    Column,
     count_title,
     echo,
     iso_jst,
@@ -66,7 +67,15 @@ def terms_list(
         return
     print_table(
         count_title("期", paged),
-        ["番号", "名称", "募集期間", "状態", "定員", "申込", "未対応の不備"],
+        [
+            Column("番号"),
+            Column("名称", flexible=True),
+            Column("募集期間", flexible=True),
+            Column("状態"),
+            Column("定員"),
+            Column("申込"),
+            Column("未対応の不備"),
+        ],
         [
             [
                 str(o.term.id),
