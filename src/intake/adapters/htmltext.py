@@ -60,7 +60,13 @@ class _TextExtractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._skipping:
             return
-        self.parts.append(data if self._pre else _SPACES.sub(" ", data.replace("\n", " ")))
+        if self._pre:
+            self.parts.append(data)
+            return
+        text = _SPACES.sub(" ", data.replace("\n", " "))
+        if not self.parts or self.parts[-1].endswith(("\n", "\t")):
+            text = text.lstrip(" ")  # the indentation of the markup, not of the text
+        self.parts.append(text)
 
 
 def html_to_text(markup: str) -> str:
@@ -71,5 +77,5 @@ def html_to_text(markup: str) -> str:
         extractor.close()
     except Exception:  # HTMLParser is tolerant; this is the last line of defence
         return ""
-    lines = [line.strip(" \t") for line in "".join(extractor.parts).split("\n")]
+    lines = [line.rstrip(" \t") for line in "".join(extractor.parts).split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
