@@ -12,7 +12,6 @@ from intake.adapters.orm import (
     Acknowledgement,
     Applicant,
     Application,
-    AuditEvent,
     MailboxState,
     Message,
     Rejection,
@@ -39,9 +38,6 @@ class Repository:
                 MailboxState.account == account, MailboxState.folder == folder
             )
         ).one_or_none()
-
-    def mailbox_states(self) -> Sequence[MailboxState]:
-        return self.session.scalars(select(MailboxState).order_by(MailboxState.id)).all()
 
     # -- messages ---------------------------------------------------------------------------
     def add(self, obj: object) -> None:
@@ -117,12 +113,6 @@ class Repository:
 
     def message(self, pk: int) -> Message | None:
         return self.session.get(Message, pk)
-
-    def messages(self, outcome: str | None = None) -> Sequence[Message]:
-        query = select(Message).options(selectinload(Message.attachments)).order_by(Message.id)
-        if outcome:
-            query = query.where(Message.outcome == outcome)
-        return self.session.scalars(query).all()
 
     # -- rejections -------------------------------------------------------------------------
     def rejections(
@@ -236,10 +226,3 @@ class Repository:
                 TermCutoff.term_id == term_id, TermCutoff.closes_at == closes_at
             )
         ).one_or_none()
-
-    # -- audit --------------------------------------------------------------------------------
-    def audit_events(self, target: str | None = None) -> Sequence[AuditEvent]:
-        query = select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)
-        if target is not None:
-            query = query.where(AuditEvent.target == target)
-        return self.session.scalars(query).all()

@@ -36,6 +36,7 @@ from intake.domain.lifecycle import (
 )
 from intake.domain.model import TOKYO
 from intake.domain.schedule import ack_due_at
+from intake.domain.search import format_reference
 from intake.services import audit
 from intake.services.unit_of_work import UnitOfWork
 
@@ -52,7 +53,7 @@ class AckStateError(Exception):
 
 def reference_number(application: Application) -> str:
     """The 受付番号 told to the applicant: term and application number."""
-    return f"T{application.term_id}-{application.id:05d}"
+    return format_reference(application.term_id, application.id)
 
 
 def schedule_acknowledgement(
