@@ -130,6 +130,16 @@ def _reference_match(column: Any, token: SearchToken) -> ColumnElement[bool]:
     return matched
 
 
+def _search(
+    tokens: Sequence[SearchToken], columns: Sequence[Any], application_id: Any
+) -> ColumnElement[bool]:
+    """Every word found in one of ``columns``, or a 受付番号 naming ``application_id``."""
+    return and_(
+        true(),
+        *(or_(*_matches(columns, t), _reference_match(application_id, t)) for t in tokens),
+    )
+
+
 def _message_search(tokens: Sequence[SearchToken]) -> ColumnElement[bool]:
     """Every word found in the subject, sender, names (romaji, kanji, kana), Message-ID,
     or the 受付番号 of the application the message made."""
@@ -142,13 +152,7 @@ def _message_search(tokens: Sequence[SearchToken]) -> ColumnElement[bool]:
         Message.name_kana,
         Message.message_id,
     ]
-    return and_(
-        true(),
-        *(
-            or_(*_matches(columns, token), _reference_match(Message.application_id, token))
-            for token in tokens
-        ),
-    )
+    return _search(tokens, columns, Message.application_id)
 
 
 class SqlQueries:
@@ -162,13 +166,16 @@ class SqlQueries:
         counted = select(func.count()).select_from(query.order_by(None).subquery())
         return int(self.session.scalar(counted) or 0)
 
-    @staticmethod
-    def _paged(query: Query, page: Page) -> Query:
+    def _page(self, ordered: Query, page: Page) -> tuple[int, Sequence[Any]]:
+        """The size of the whole selection, and the rows of the page asked for."""
+        total = self._count(ordered)
+        if page.limit == 0:
+            return total, []
         if page.offset:
-            query = query.offset(page.offset)
+            ordered = ordered.offset(page.offset)
         if page.limit is not None:
-            query = query.limit(page.limit)
-        return query
+            ordered = ordered.limit(page.limit)
+        return total, self.session.execute(ordered).all()
 
     def _attachments(self, message_pks: Sequence[int]) -> dict[int, list[AttachmentView]]:
         found: dict[int, list[AttachmentView]] = defaultdict(list)
@@ -203,10 +210,7 @@ class SqlQueries:
             query = query.where(Message.outcome == filters.outcome)
         if filters.search:
             query = query.where(_message_search(filters.search))
-        total = self._count(query)
-        if page.limit == 0:
-            return Paged((), total, page)
-        rows = self.session.execute(self._paged(query.order_by(Message.id), page)).all()
+        total, rows = self._page(query.order_by(Message.id), page)
         return Paged(tuple(self._message_views(rows)), total, page)
 
     def message(self, message_pk: int) -> MessageView | None:
@@ -305,12 +309,8 @@ class SqlQueries:
         ]
 
     def rejections(self, filters: RejectionFilter, page: Page) -> Paged[RejectionView]:
-        query = self._rejection_query(filters)
-        total = self._count(query)
-        if page.limit == 0:
-            return Paged((), total, page)
-        ordered = query.order_by(*self._rejection_order(filters))
-        rows = self.session.execute(self._paged(ordered, page)).all()
+        ordered = self._rejection_query(filters).order_by(*self._rejection_order(filters))
+        total, rows = self._page(ordered, page)
         return Paged(tuple(self._rejection_views(rows)), total, page)
 
     def rejection_ids(self, filters: RejectionFilter) -> list[int]:
@@ -338,8 +338,8 @@ class SqlQueries:
         query = select(AuditEvent)
         if target is not None:
             query = query.where(AuditEvent.target == target)
-        total = self._count(query)
-        rows = self.session.scalars(self._paged(query.order_by(AuditEvent.at, AuditEvent.id), page))
+        total, found = self._page(query.order_by(AuditEvent.at, AuditEvent.id), page)
+        rows = [row[0] for row in found]
         entries = tuple(
             AuditEntry(
                 id=e.id,
@@ -363,19 +363,16 @@ class SqlQueries:
             query = query.where(Application.term_id == filters.term_id)
         if filters.status is not None:
             query = query.where(Application.status == filters.status)
-        columns = [
-            Application.name_romaji,
-            Application.name_kanji,
-            Application.email,
-            Message.name_kana,
-            Message.from_address,
-        ]
-        for token in filters.search:
-            query = query.where(
-                or_(*_matches(columns, token), _reference_match(Application.id, token))
-            )
-        total = self._count(query)
-        rows = self.session.execute(self._paged(query.order_by(Application.id), page)).all()
+        if filters.search:
+            columns = [
+                Application.name_romaji,
+                Application.name_kanji,
+                Application.email,
+                Message.name_kana,
+                Message.from_address,
+            ]
+            query = query.where(_search(filters.search, columns, Application.id))
+        total, rows = self._page(query.order_by(Application.id), page)
         return Paged(tuple(_application_view(a, kana) for a, kana in rows), total, page)
 
     def application(self, application_id: int) -> ApplicationDetail | None:
@@ -434,18 +431,11 @@ class SqlQueries:
             query = query.where(Acknowledgement.status == filters.status)
         if filters.application_id is not None:
             query = query.where(Acknowledgement.application_id == filters.application_id)
-        columns = [
-            Acknowledgement.to_address,
-            Application.name_romaji,
-            Application.name_kanji,
-        ]
-        for token in filters.search:
-            query = query.where(
-                or_(*_matches(columns, token), _reference_match(Application.id, token))
-            )
-        total = self._count(query)
+        if filters.search:
+            columns = [Acknowledgement.to_address, Application.name_romaji, Application.name_kanji]
+            query = query.where(_search(filters.search, columns, Application.id))
         ordered = query.order_by(Acknowledgement.due_at, Acknowledgement.id)
-        rows = self.session.execute(self._paged(ordered, page)).all()
+        total, rows = self._page(ordered, page)
         return Paged(tuple(_ack_view(ack, app) for ack, app in rows), total, page)
 
     def acknowledgements_by_id(self, ack_ids: Sequence[int]) -> tuple[AckView, ...]:

@@ -16,12 +16,10 @@ from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.output import (
     Column,
-    count_title,
     echo,
     iso_jst,
-    more_hint,
     print_json,
-    print_table,
+    print_list,
     short_jst,
 )
 from intake.entrypoints.cli.params import IsoDateTime, list_options, page_of
@@ -71,12 +69,12 @@ def acks_list(
     """受付完了メールを送信予定日時の順に表示する。"""
     with ctx.app().read() as q:
         paged = views.list_acks(q, status=status, search=search, page=page_of(limit, offset))
-    if as_json:
-        print_json([ack_json(a) for a in paged.items])
-        return
-    print_table(
-        count_title("受付完了メール", paged),
-        [
+    print_list(
+        paged,
+        as_json=as_json,
+        to_json=ack_json,
+        title="受付完了メール",
+        columns=[
             Column("番号"),
             Column("申込"),
             Column("宛先", flexible=True),
@@ -85,20 +83,16 @@ def acks_list(
             Column("送信日時"),
             Column("備考", flexible=True),
         ],
-        [
-            [
-                str(a.id),
-                str(a.application_id),
-                a.to_address,
-                short_jst(a.due_at),
-                a.status_label,
-                short_jst(a.sent_at),
-                a.note or "",
-            ]
-            for a in paged.items
+        row=lambda a: [
+            str(a.id),
+            str(a.application_id),
+            a.to_address,
+            short_jst(a.due_at),
+            a.status_label,
+            short_jst(a.sent_at),
+            a.note or "",
         ],
     )
-    more_hint(paged)
 
 
 @acks.command("send-due")

@@ -11,12 +11,10 @@ from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import operator_errors
 from intake.entrypoints.cli.output import (
     Column,
-    count_title,
     echo,
     iso_jst,
-    more_hint,
     print_json,
-    print_table,
+    print_list,
     short_jst,
 )
 from intake.entrypoints.cli.params import list_options, page_of
@@ -90,12 +88,12 @@ def applications_list(
         paged = views.list_applications(
             q, term_id=term_id, search=search, page=page_of(limit, offset)
         )
-    if as_json:
-        print_json([application_json(a) for a in paged.items])
-        return
-    print_table(
-        count_title("申込", paged),
-        [
+    print_list(
+        paged,
+        as_json=as_json,
+        to_json=application_json,
+        title="申込",
+        columns=[
             Column("番号"),
             Column("期"),
             Column("氏名", flexible=True),
@@ -106,22 +104,18 @@ def applications_list(
             Column("状態"),
             Column("受講資格"),
         ],
-        [
-            [
-                str(a.id),
-                str(a.term_id),
-                a.name_kanji or "",
-                a.name_romaji,
-                a.email,
-                short_jst(a.received_at),
-                short_jst(a.completed_at),
-                a.status_label,
-                a.eligibility_label,
-            ]
-            for a in paged.items
+        row=lambda a: [
+            str(a.id),
+            str(a.term_id),
+            a.name_kanji or "",
+            a.name_romaji,
+            a.email,
+            short_jst(a.received_at),
+            short_jst(a.completed_at),
+            a.status_label,
+            a.eligibility_label,
         ],
     )
-    more_hint(paged)
 
 
 @applications.command("show")

@@ -18,12 +18,10 @@ from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.output import (
     Column,
-    count_title,
     echo,
     iso_jst,
-    more_hint,
     print_json,
-    print_table,
+    print_list,
     short_jst,
 )
 from intake.entrypoints.cli.params import list_options, page_of
@@ -171,12 +169,12 @@ def messages_list(
         paged = message_views.list_messages(
             q, outcome=outcome, search=search, page=page_of(limit, offset)
         )
-    if as_json:
-        print_json([message_json(m) for m in paged.items])
-        return
-    print_table(
-        count_title("受信メール", paged),
-        [
+    print_list(
+        paged,
+        as_json=as_json,
+        to_json=message_json,
+        title="受信メール",
+        columns=[
             Column("番号"),
             Column("受信日時"),
             Column("判定", flexible=True),
@@ -184,19 +182,15 @@ def messages_list(
             Column("件名", flexible=True),
             Column("添付", flexible=True),
         ],
-        [
-            [
-                str(m.id),
-                short_jst(m.received_at),
-                m.outcome_label,
-                m.from_address or "",
-                m.display_subject,
-                "\n".join(a.display_name for a in m.attachments),
-            ]
-            for m in paged.items
+        row=lambda m: [
+            str(m.id),
+            short_jst(m.received_at),
+            m.outcome_label,
+            m.from_address or "",
+            m.display_subject,
+            "\n".join(a.display_name for a in m.attachments),
         ],
     )
-    more_hint(paged)
 
 
 @messages.command("show")

@@ -12,10 +12,10 @@ import io
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import click
 from rich import box
@@ -28,6 +28,7 @@ from intake.domain.model import TOKYO
 from intake.domain.readmodel import Paged
 from intake.domain.text import format_short, visible
 
+T = TypeVar("T")
 UNBOUNDED = 10_000  # "as wide as the content"
 _MIN_FLEXIBLE = 3  # a shortened column keeps at least this many cells (with its "…")
 _GAP = 2  # cells between two columns (a divider and a space)
@@ -141,6 +142,25 @@ def print_table(
     ).print(table)
     for line in buffer.getvalue().splitlines():
         click.echo(line.rstrip())
+
+
+def print_list(
+    paged: Paged[T],
+    *,
+    as_json: bool,
+    to_json: Callable[[T], Any],
+    title: str,
+    columns: Sequence[Column],
+    row: Callable[[T], Sequence[str]],
+    one_line: bool = False,
+) -> None:
+    """One page of a list: a JSON array, or a titled table and how to see the next page."""
+    if as_json:
+        print_json([to_json(item) for item in paged.items])
+        return
+    rows = [row(item) for item in paged.items]
+    print_table(count_title(title, paged), columns, rows, one_line=one_line)
+    more_hint(paged)
 
 
 def count_title(what: str, paged: Paged[Any]) -> str:

@@ -23,12 +23,10 @@ from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.mail import SEARCH_HELP
 from intake.entrypoints.cli.output import (
     Column,
-    count_title,
     echo,
     iso_jst,
-    more_hint,
     print_json,
-    print_table,
+    print_list,
     short_jst,
 )
 from intake.entrypoints.cli.params import IsoDateTime, UntilDateTime, list_options, page_of
@@ -198,12 +196,12 @@ def rejections_list(
     )
     with app.read() as q:
         paged = views.list_rejections(q, filters, page_of(limit, offset))
-    if as_json:
-        print_json([rejection_json(r) for r in paged.items])
-        return
-    print_table(
-        count_title("不備ログ", paged),
-        [
+    print_list(
+        paged,
+        as_json=as_json,
+        to_json=rejection_json,
+        title="不備ログ",
+        columns=[
             Column("番号"),
             Column("受信日時"),
             Column("申込者", flexible=True),
@@ -212,21 +210,17 @@ def rejections_list(
             Column("状態", flexible=True),
             Column("件名", flexible=True, droppable=True),
         ],
-        [
-            [
-                str(r.id),
-                short_jst(r.message.received_at),
-                r.message.display_name or r.message.from_address or "",
-                "、".join(r.reason_labels),
-                r.notice_state.label,
-                f"{r.status_label}（{r.resolution_label}）" if r.resolution else r.status_label,
-                r.message.display_subject,
-            ]
-            for r in paged.items
+        row=lambda r: [
+            str(r.id),
+            short_jst(r.message.received_at),
+            r.message.display_name or r.message.from_address or "",
+            "、".join(r.reason_labels),
+            r.notice_state.label,
+            f"{r.status_label}（{r.resolution_label}）" if r.resolution else r.status_label,
+            r.message.display_subject,
         ],
         one_line=True,
     )
-    more_hint(paged)
 
 
 @rejections.command("show")

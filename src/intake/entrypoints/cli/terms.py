@@ -14,12 +14,9 @@ from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.output import (
     Column,
-    count_title,
     echo,
     iso_jst,
-    more_hint,
-    print_json,
-    print_table,
+    print_list,
     short_jst,
 )
 from intake.entrypoints.cli.params import IsoDateTime, list_options
@@ -62,12 +59,12 @@ def terms_list(
     # Terms come from the config (a handful): paged here like every other list.
     end = None if limit is None else offset + limit
     paged = Paged(overviews[offset:end], len(overviews), Page(limit, offset))
-    if as_json:
-        print_json([term_json(o) for o in paged.items])
-        return
-    print_table(
-        count_title("期", paged),
-        [
+    print_list(
+        paged,
+        as_json=as_json,
+        to_json=term_json,
+        title="期",
+        columns=[
             Column("番号"),
             Column("名称", flexible=True),
             Column("募集期間", flexible=True),
@@ -76,20 +73,16 @@ def terms_list(
             Column("申込"),
             Column("未対応の不備"),
         ],
-        [
-            [
-                str(o.term.id),
-                o.term.name,
-                f"{short_jst(o.term.opens_at)}〜{short_jst(o.term.closes_at)}",
-                o.state_label,
-                str(o.term.capacity),
-                str(o.counts.current_applications),
-                str(o.counts.open_rejections),
-            ]
-            for o in paged.items
+        row=lambda o: [
+            str(o.term.id),
+            o.term.name,
+            f"{short_jst(o.term.opens_at)}〜{short_jst(o.term.closes_at)}",
+            o.state_label,
+            str(o.term.capacity),
+            str(o.counts.current_applications),
+            str(o.counts.open_rejections),
         ],
     )
-    more_hint(paged)
 
 
 @terms_group.command("check")
