@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from intake.domain.model import Term
+from intake.domain.model import Term, odd_deadline
 from intake.domain.readmodel import TermState
 from intake.domain.text import format_short
 
@@ -35,7 +35,9 @@ def term_warnings(
     form_terms: Collection[int],
     last_cutoff_deadlines: Mapping[int, datetime],
 ) -> list[str]:
-    """Warnings about the terms (Japanese sentences for an operator).
+    """Warnings about the terms (Japanese sentences for an operator): deadlines off the
+    office hour, terms without a form version of their own, ambiguous overlaps, deadlines
+    moved after a cutoff.
 
     ``form_terms``: the terms that have a form version of their own (the form tells
     overlapping terms apart); ``last_cutoff_deadlines``: per term, the deadline its latest
@@ -43,6 +45,7 @@ def term_warnings(
     """
     warnings: list[str] = []
     ordered = in_order(terms)
+    warnings.extend(w for w in map(odd_deadline, ordered) if w)
     for term in ordered:
         if term.id not in form_terms:
             warnings.append(
