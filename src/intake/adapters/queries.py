@@ -458,7 +458,8 @@ class SqlQueries:
                 count(status.in_(("claimed", "sending"))),
             )
         ).one()
-        return AckCounts(due=row[0], held=row[1], failed=row[2], in_flight=row[3])
+        due, held, failed, in_flight = (int(n) for n in row)  # PostgreSQL sums are numeric
+        return AckCounts(due=due, held=held, failed=failed, in_flight=in_flight)
 
     # -- the desk -------------------------------------------------------------------------------
     def mailboxes(self) -> tuple[MailboxView, ...]:
