@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from intake.domain.model import Term
+from intake.domain.lifecycle import (
+    NoticeState,
+    RejectionStatus,
+    Resolution,
+    SendStatus,
+    ServerState,
+    TermState,
+    notice_state,
+)
+from intake.domain.model import Outcome, Term
 from intake.domain.readmodel import (
     AckCounts,
     AckFilter,
@@ -26,7 +35,6 @@ from intake.domain.readmodel import (
     MailContent,
     MessageFilter,
     MessageView,
-    NoticeState,
     NoticeView,
     Page,
     Paged,
@@ -34,10 +42,9 @@ from intake.domain.readmodel import (
     RejectionFilter,
     RejectionView,
     TermCounts,
-    TermState,
 )
 from intake.domain.search import parse_search
-from intake.services.review import NotFound
+from intake.services.errors import NotFound
 from intake.services.views import applications, desk, messages, rejections
 
 NOW = datetime(2025, 5, 3, 3, 0, tzinfo=UTC)
@@ -80,7 +87,7 @@ def message(**changes: object) -> MessageView:
         from_address="suzuki@example.jp",
         from_display="鈴木 <suzuki@example.jp>",
         received_at=datetime(2025, 4, 20, 7, 30, tzinfo=UTC),
-        outcome="rejected",
+        outcome=Outcome.REJECTED,
         applicant_name="SUZUKI Ichiro",
         name_kanji=None,
         name_kana=None,
@@ -90,7 +97,7 @@ def message(**changes: object) -> MessageView:
         raw_path="raw/1",
         account="scfn",
         folder="INBOX",
-        server_state="done",
+        server_state=ServerState.DONE,
         rejection_id=7,
         application_id=None,
         application_term_id=None,
@@ -102,7 +109,7 @@ def message(**changes: object) -> MessageView:
 def rejection(msg: MessageView, **changes: object) -> RejectionView:
     base = RejectionView(
         id=7,
-        status="open",
+        status=RejectionStatus.OPEN,
         resolution=None,
         resolved_at=None,
         resolved_by=None,
@@ -298,15 +305,15 @@ def test_an_attachment_is_handed_out_only_as_received() -> None:
 
 def test_lists_hand_the_search_words_to_the_queries() -> None:
     q = FakeQueries()
-    messages.list_messages(q, outcome="rejected", search="すずき T1-00012")
+    messages.list_messages(q, outcome=Outcome.REJECTED, search="すずき T1-00012")
     applications.list_applications(q, term_id=2, search="山田")
-    applications.list_acks(q, status="held", search=None)
+    applications.list_acks(q, status=SendStatus.HELD, search=None)
     sent, apps, acks = q.asked
-    assert isinstance(sent, MessageFilter) and sent.outcome == "rejected"
+    assert isinstance(sent, MessageFilter) and sent.outcome is Outcome.REJECTED
     assert sent.search == parse_search("すずき T1-00012")
     assert sent.search[1].reference == (1, 12)
     assert isinstance(apps, ApplicationFilter) and apps.term_id == 2
-    assert isinstance(acks, AckFilter) and acks.status == "held" and acks.search == ()
+    assert isinstance(acks, AckFilter) and acks.status is SendStatus.HELD and acks.search == ()
 
 
 def test_term_overviews_take_the_cutoff_of_the_deadline_in_force() -> None:
@@ -330,7 +337,7 @@ def test_term_overviews_take_the_cutoff_of_the_deadline_in_force() -> None:
     (pending,) = desk.term_overviews(q, [extended], datetime(2025, 5, 15, tzinfo=UTC))
     assert pending.state_label == "締切処理待ち"
     (early,) = desk.term_overviews(q, [TERM2], datetime(2025, 4, 1, tzinfo=UTC))
-    assert early.state is TermState.NOT_OPEN and early.state.label == "受付開始前"
+    assert early.state is TermState.NOT_OPEN and early.state_label == "受付開始前"
 
 
 def test_term_warnings_name_a_missing_form_an_ambiguous_overlap_and_a_moved_deadline() -> None:
@@ -354,7 +361,7 @@ def test_term_warnings_name_a_missing_form_an_ambiguous_overlap_and_a_moved_dead
 def test_desk_status_counts_what_needs_a_person() -> None:
     msg = message()
     q = FakeQueries(
-        rejection_rows=[rejection(msg), rejection(msg, id=8, status="resolved")],
+        rejection_rows=[rejection(msg), rejection(msg, id=8, status=RejectionStatus.RESOLVED)],
     )
     status = desk.desk_status(q, [TERM1], NOW)
     assert status.open_rejections == 1 and status.unmarked_messages == 3
@@ -363,15 +370,15 @@ def test_desk_status_counts_what_needs_a_person() -> None:
 
 
 def test_notice_state_over_all_of_a_rejections_notices() -> None:
-    from intake.domain.readmodel import notice_state
-
+    sent, held, failed = SendStatus.SENT, SendStatus.HELD, SendStatus.FAILED
     assert notice_state([]) is NoticeState.NONE
-    assert notice_state(["failed"]) is NoticeState.FAILED
-    assert notice_state(["failed", "held"]) is NoticeState.UNKNOWN
-    assert notice_state(["held", "sent", "failed"]) is NoticeState.SENT
-    assert notice_state(["sending"]).may_have_arrived
+    assert notice_state([failed]) is NoticeState.FAILED
+    assert notice_state([failed, held]) is NoticeState.UNKNOWN
+    assert notice_state([held, sent, failed]) is NoticeState.SENT
+    assert notice_state([SendStatus.SENDING]).may_have_arrived
     assert not NoticeState.FAILED.may_have_arrived
-    assert NoticeState.UNKNOWN.label == "送信結果不明"
+    unknown = rejection(message(), notice_state=NoticeState.UNKNOWN)
+    assert unknown.notice_label == "送信結果不明"
 
 
 def test_records_label_themselves_in_japanese() -> None:
@@ -382,7 +389,9 @@ def test_records_label_themselves_in_japanese() -> None:
         ReasonView("FORM_INVALID", "受講申込書 B10 が空欄です。"),
         ReasonView("SOMETHING_NEW", "?"),
     )
-    shown = rejection(msg, reasons=reasons, status="resolved", resolution="supplemented")
+    shown = rejection(
+        msg, reasons=reasons, status=RejectionStatus.RESOLVED, resolution=Resolution.SUPPLEMENTED
+    )
     assert shown.reason_labels == ("様式の記入に不備×2", "在職証明書がない", "SOMETHING_NEW")
     assert (shown.status_label, shown.resolution_label) == ("対応済み", "追加書類で完備")
     assert msg.reference == "T1-00012" and msg.outcome_label == "不備"

@@ -44,9 +44,16 @@ from intake.adapters.orm import (
     RejectionReason,
     TermCutoff,
 )
-from intake.domain.model import Term
+from intake.domain.lifecycle import (
+    MAY_HAVE_ARRIVED,
+    ApplicationStatus,
+    RejectionStatus,
+    SendStatus,
+    ServerState,
+    notice_state,
+)
+from intake.domain.model import Outcome, Term
 from intake.domain.readmodel import (
-    NOTICE_DELIVERED_OR_UNKNOWN,
     AckCounts,
     AckFilter,
     AckView,
@@ -68,7 +75,6 @@ from intake.domain.readmodel import (
     RejectionSort,
     RejectionView,
     TermCounts,
-    notice_state,
 )
 from intake.domain.search import SearchToken
 
@@ -249,7 +255,7 @@ class SqlQueries:
         if filters.notified is not None:
             told = exists().where(
                 Notice.rejection_id == Rejection.id,
-                Notice.status.in_(NOTICE_DELIVERED_OR_UNKNOWN),
+                Notice.status.in_(MAY_HAVE_ARRIVED),
             )
             query = query.where(told if filters.notified else ~told)
         if filters.received_since is not None:
@@ -277,7 +283,7 @@ class SqlQueries:
     def _rejection_views(self, rows: Sequence[Any]) -> list[RejectionView]:
         rejection_ids = [row[0].id for row in rows]
         reasons: dict[int, list[ReasonView]] = defaultdict(list)
-        notices: dict[int, list[str]] = defaultdict(list)
+        notices: dict[int, list[SendStatus]] = defaultdict(list)
         for chunk in _chunks(rejection_ids):
             for reason in self.session.scalars(
                 select(RejectionReason)
@@ -452,10 +458,10 @@ class SqlQueries:
         status = Acknowledgement.status
         row = self.session.execute(
             select(
-                count(and_(status == "pending", Acknowledgement.due_at <= now)),
-                count(status == "held"),
-                count(status == "failed"),
-                count(status.in_(("claimed", "sending"))),
+                count(and_(status == SendStatus.PENDING, Acknowledgement.due_at <= now)),
+                count(status == SendStatus.HELD),
+                count(status == SendStatus.FAILED),
+                count(status.in_((SendStatus.CLAIMED, SendStatus.SENDING))),
             )
         ).one()
         due, held, failed, in_flight = (int(n) for n in row)  # PostgreSQL sums are numeric
@@ -469,7 +475,7 @@ class SqlQueries:
         )
 
     def unmarked_messages(self) -> int:
-        query = select(func.count()).where(Message.server_state == "pending")
+        query = select(func.count()).where(Message.server_state == ServerState.PENDING)
         return int(self.session.scalar(query) or 0)
 
     def cutoffs(self, term_id: int | None) -> tuple[CutoffView, ...]:
@@ -497,7 +503,7 @@ class SqlQueries:
         current = dict(
             self.session.execute(
                 select(Application.term_id, func.count())
-                .where(Application.status == "accepted")
+                .where(Application.status == ApplicationStatus.ACCEPTED)
                 .group_by(Application.term_id)
             ).all()
         )
@@ -514,7 +520,7 @@ class SqlQueries:
             )
             .select_from(Rejection)
             .join(Message, Message.id == Rejection.message_pk)
-            .where(Rejection.status == "open")
+            .where(Rejection.status == RejectionStatus.OPEN)
         ).one()
         return {
             term.id: TermCounts(int(current.get(term.id, 0)), int(count))
@@ -551,7 +557,7 @@ def _message_view(
         from_address=message.from_address,
         from_display=message.from_display,
         received_at=message.received_at,
-        outcome=message.outcome,
+        outcome=Outcome(message.outcome),
         applicant_name=message.applicant_name,
         name_kanji=message.name_kanji,
         name_kana=message.name_kana,

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from intake.domain.eligibility import EligibilityStatus
 from intake.domain.lifecycle import (
     ApplicationStatus,
+    NoticeState,
     RejectionStatus,
     Resolution,
     SendStatus,
@@ -44,6 +45,14 @@ ACK_LABELS: dict[SendStatus, str] = {
 DEFICIENCY_NOTICE_LABELS: dict[SendStatus, str] = {
     **ACK_LABELS,
     SendStatus.HELD: "送信結果不明で保留",
+}
+
+# Whether a rejection's applicant was told (all its 不備のご連絡 together), as one word for lists.
+NOTICE_STATE_LABELS: dict[NoticeState, str] = {
+    NoticeState.NONE: "未送信",
+    NoticeState.SENT: "送信済み",
+    NoticeState.UNKNOWN: "送信結果不明",
+    NoticeState.FAILED: "送信失敗",
 }
 
 REJECTION_STATUS_LABELS: dict[RejectionStatus, str] = {
@@ -115,6 +124,7 @@ REASON_LABELS: dict[ReasonCode, str] = {
 # Every state's label, whichever lifecycle it belongs to (for refusals and histories).
 _STATE_LABELS: dict[type[StrEnum], Mapping[Any, str]] = {
     ApplicationStatus: APPLICATION_STATUS_LABELS,
+    NoticeState: NOTICE_STATE_LABELS,
     SendStatus: ACK_LABELS,
     RejectionStatus: REJECTION_STATUS_LABELS,
     Resolution: RESOLUTION_LABELS,

@@ -15,6 +15,7 @@ arrived back in the queue.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -196,6 +197,30 @@ def confirm(state: SendStatus) -> SendStatus:
 
 
 # -- rejections ---------------------------------------------------------------------------------
+class NoticeState(StrEnum):
+    """Whether a rejection's applicant was told, over all its deficiency notices (derived,
+    never stored): one that may have arrived is enough, a failure only when all failed."""
+
+    NONE = "none"
+    SENT = "sent"
+    UNKNOWN = "unknown"  # held or still sending: it may have arrived
+    FAILED = "failed"
+
+    @property
+    def may_have_arrived(self) -> bool:
+        return self in (NoticeState.SENT, NoticeState.UNKNOWN)
+
+
+def notice_state(statuses: Iterable[SendStatus]) -> NoticeState:
+    """The state of a rejection's notices taken together."""
+    seen = set(statuses)
+    if SendStatus.SENT in seen:
+        return NoticeState.SENT
+    if seen & MAY_HAVE_ARRIVED:
+        return NoticeState.UNKNOWN
+    return NoticeState.FAILED if seen else NoticeState.NONE
+
+
 class RejectionStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"

@@ -18,28 +18,35 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+from intake.domain.eligibility import EligibilityStatus
 from intake.domain.labels import (
     ACK_LABELS,
     APPLICATION_STATUS_LABELS,
     AUDIT_ACTION_LABELS,
+    DEFICIENCY_NOTICE_LABELS,
+    DOC_LABELS,
     ELIGIBILITY_LABELS,
     NOTICE_STATE_LABELS,
-    NOTICE_STATUS_LABELS,
+    OUTCOME_LABELS,
+    REASON_LABELS,
     REJECTION_STATUS_LABELS,
     RESOLUTION_LABELS,
     TERM_STATE_LABELS,
+    label,
 )
-from intake.domain.model import DOC_LABELS, OUTCOME_LABELS, DocType, Outcome, ReasonCode, Term
-from intake.domain.reasons import REASON_LABELS
+from intake.domain.lifecycle import (
+    ApplicationStatus,
+    NoticeState,
+    RejectionStatus,
+    Resolution,
+    SendStatus,
+    ServerState,
+    TermState,
+)
+from intake.domain.model import DocType, Outcome, ReasonCode, Term
 from intake.domain.search import SearchToken, format_reference
 
 T = TypeVar("T")
-
-
-def _label(labels: Mapping[Any, str], key: str | None) -> str:
-    if key is None:
-        return ""
-    return labels.get(key, key)
 
 
 # -- paging and sorting -------------------------------------------------------------------------
@@ -90,7 +97,7 @@ class RejectionSort(StrEnum):
 # -- filters --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MessageFilter:
-    outcome: str | None = None
+    outcome: Outcome | None = None
     search: tuple[SearchToken, ...] = ()
 
 
@@ -100,7 +107,7 @@ class RejectionFilter:
     matches mail received in the term's period or placed in the term; ``notified`` True means
     a deficiency notice may have reached the applicant (sent, or its fate unknown)."""
 
-    status: str | None = "open"
+    status: RejectionStatus | None = RejectionStatus.OPEN
     term: Term | None = None
     reason: str | None = None
     notified: bool | None = None
@@ -114,13 +121,13 @@ class RejectionFilter:
 @dataclass(frozen=True)
 class ApplicationFilter:
     term_id: int | None = None
-    status: str | None = None  # None: current and superseded
+    status: ApplicationStatus | None = None  # None: current and superseded
     search: tuple[SearchToken, ...] = ()
 
 
 @dataclass(frozen=True)
 class AckFilter:
-    status: str | None = None
+    status: SendStatus | None = None
     application_id: int | None = None
     search: tuple[SearchToken, ...] = ()
 
@@ -151,7 +158,7 @@ class AttachmentView:
             return ""
         try:
             return DOC_LABELS[DocType(self.doc_type)]
-        except ValueError:
+        except ValueError:  # a document type this version does not know
             return self.doc_type
 
 
@@ -165,7 +172,7 @@ class MessageView:
     from_address: str | None
     from_display: str
     received_at: datetime
-    outcome: str
+    outcome: Outcome
     applicant_name: str | None  # romaji, from the subject
     name_kanji: str | None  # from the 受講申込書, where it could be read
     name_kana: str | None
@@ -175,7 +182,7 @@ class MessageView:
     raw_path: str
     account: str
     folder: str
-    server_state: str
+    server_state: ServerState
     rejection_id: int | None
     application_id: int | None
     application_term_id: int | None
@@ -184,10 +191,7 @@ class MessageView:
 
     @property
     def outcome_label(self) -> str:
-        try:
-            return OUTCOME_LABELS[Outcome(self.outcome)]
-        except ValueError:
-            return self.outcome
+        return label(OUTCOME_LABELS, self.outcome)
 
     @property
     def display_subject(self) -> str:
@@ -242,47 +246,15 @@ class ReasonView:
         """A few words for lists (the explanation names one applicant's files)."""
         try:
             return REASON_LABELS[ReasonCode(self.code)]
-        except (ValueError, KeyError):
+        except (ValueError, KeyError):  # a code this version does not know
             return self.code
-
-
-class NoticeState(StrEnum):
-    """Whether the applicant was told of a rejection, over all its deficiency notices."""
-
-    NONE = "none"
-    SENT = "sent"
-    UNKNOWN = "unknown"  # held or still sending: it may have arrived
-    FAILED = "failed"  # only failed attempts
-
-    @property
-    def label(self) -> str:
-        return NOTICE_STATE_LABELS[self.value]
-
-    @property
-    def may_have_arrived(self) -> bool:
-        return self in (NoticeState.SENT, NoticeState.UNKNOWN)
-
-
-# Notice statuses under which the applicant may have the notice (never sent twice blindly).
-NOTICE_DELIVERED_OR_UNKNOWN = ("sent", "held", "sending")
-
-
-def notice_state(statuses: tuple[str, ...] | list[str]) -> NoticeState:
-    """The state of a rejection's notices taken together: one sent is enough."""
-    if "sent" in statuses:
-        return NoticeState.SENT
-    if any(s in NOTICE_DELIVERED_OR_UNKNOWN for s in statuses):
-        return NoticeState.UNKNOWN
-    if statuses:
-        return NoticeState.FAILED
-    return NoticeState.NONE
 
 
 @dataclass(frozen=True)
 class RejectionView:
     id: int
-    status: str
-    resolution: str | None
+    status: RejectionStatus
+    resolution: Resolution | None
     resolved_at: datetime | None
     resolved_by: str | None
     note: str | None
@@ -293,21 +265,26 @@ class RejectionView:
 
     @property
     def status_label(self) -> str:
-        return _label(REJECTION_STATUS_LABELS, self.status)
+        return label(REJECTION_STATUS_LABELS, self.status)
 
     @property
     def resolution_label(self) -> str:
-        return _label(RESOLUTION_LABELS, self.resolution)
+        return label(RESOLUTION_LABELS, self.resolution)
 
     @property
     def is_resolved(self) -> bool:
-        return self.status == "resolved"
+        return self.status is RejectionStatus.RESOLVED
+
+    @property
+    def notice_label(self) -> str:
+        """Whether the applicant was told: 未送信, 送信済み, 送信結果不明 or 送信失敗."""
+        return label(NOTICE_STATE_LABELS, self.notice_state)
 
     @property
     def reason_labels(self) -> tuple[str, ...]:
         """Each kind of reason once, in order; 「様式の記入に不備×4」 for four of a kind."""
         counts = Counter(r.label for r in self.reasons)
-        return tuple(label if n == 1 else f"{label}×{n}" for label, n in counts.items())
+        return tuple(name if n == 1 else f"{name}×{n}" for name, n in counts.items())
 
 
 @dataclass(frozen=True)
@@ -320,7 +297,7 @@ class NoticeView:
     subject: str
     body: str
     message_id: str | None
-    status: str
+    status: SendStatus
     note: str | None
     operator: str
     created_at: datetime
@@ -328,15 +305,15 @@ class NoticeView:
 
     @property
     def status_label(self) -> str:
-        return _label(NOTICE_STATUS_LABELS, self.status)
+        return label(DEFICIENCY_NOTICE_LABELS, self.status)
 
     @property
     def is_sent(self) -> bool:
-        return self.status == "sent"
+        return self.status is SendStatus.SENT
 
     @property
     def is_held(self) -> bool:
-        return self.status == "held"
+        return self.status is SendStatus.HELD
 
 
 @dataclass(frozen=True)
@@ -409,7 +386,7 @@ class AckView:
     applicant_name: str  # kanji when known, else romaji
     to_address: str
     due_at: datetime
-    status: str
+    status: SendStatus
     sent_at: datetime | None
     message_id: str | None
     note: str | None
@@ -417,7 +394,7 @@ class AckView:
 
     @property
     def status_label(self) -> str:
-        return _label(ACK_LABELS, self.status)
+        return label(ACK_LABELS, self.status)
 
     @property
     def reference(self) -> str:
@@ -428,14 +405,14 @@ class AckView:
 class ApplicationView:
     id: int
     term_id: int
-    status: str
+    status: ApplicationStatus
     name_romaji: str
     name_kanji: str | None
     name_kana: str | None
     email: str
     received_at: datetime
     completed_at: datetime
-    eligibility: str
+    eligibility: EligibilityStatus
     message_pk: int
     superseded_by_id: int | None
 
@@ -445,11 +422,11 @@ class ApplicationView:
 
     @property
     def status_label(self) -> str:
-        return _label(APPLICATION_STATUS_LABELS, self.status)
+        return label(APPLICATION_STATUS_LABELS, self.status)
 
     @property
     def eligibility_label(self) -> str:
-        return _label(ELIGIBILITY_LABELS, self.eligibility)
+        return label(ELIGIBILITY_LABELS, self.eligibility)
 
 
 @dataclass(frozen=True)
@@ -478,17 +455,6 @@ class ApplicationDetail:
 
 
 # -- terms, cutoffs, the desk ---------------------------------------------------------------------
-class TermState(StrEnum):
-    NOT_OPEN = "not_open"
-    OPEN = "open"
-    CUTOFF_PENDING = "cutoff_pending"  # the deadline passed; no cutoff for it yet
-    CUTOFF_DONE = "cutoff_done"
-
-    @property
-    def label(self) -> str:
-        return TERM_STATE_LABELS[self.value]
-
-
 @dataclass(frozen=True)
 class CutoffView:
     """One run of a term's cutoff (one roster version) for the deadline then in force."""
@@ -523,8 +489,8 @@ class TermOverview:
 
     @property
     def state_label(self) -> str:
-        label = self.state.label
-        return f"{label}（v{self.cutoff_version}）" if self.cutoff_version else label
+        text = label(TERM_STATE_LABELS, self.state)
+        return f"{text}（v{self.cutoff_version}）" if self.cutoff_version else text
 
 
 @dataclass(frozen=True)

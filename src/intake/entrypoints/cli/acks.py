@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from intake.bootstrap import LockBusy
-from intake.domain.labels import ACK_LABELS
+from intake.domain.lifecycle import SendStatus
 from intake.domain.readmodel import AckView
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
@@ -52,7 +52,7 @@ def acks() -> None:
 @acks.command("list")
 @click.option(
     "--status",
-    type=click.Choice([str(s) for s in ACK_LABELS]),
+    type=click.Choice([s.value for s in SendStatus]),
     help="この状態のものだけ表示する。",
 )
 @list_options(search=SEARCH_HELP)
@@ -68,7 +68,12 @@ def acks_list(
 ) -> None:
     """受付完了メールを送信予定日時の順に表示する。"""
     with ctx.app().read() as q:
-        paged = views.list_acks(q, status=status, search=search, page=page_of(limit, offset))
+        paged = views.list_acks(
+            q,
+            status=SendStatus(status) if status else None,
+            search=search,
+            page=page_of(limit, offset),
+        )
     print_list(
         paged,
         as_json=as_json,

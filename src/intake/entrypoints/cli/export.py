@@ -8,9 +8,12 @@ from typing import NoReturn
 
 import click
 
+from intake.domain.labels import REJECTION_STATUS_LABELS, label
+from intake.domain.lifecycle import RejectionStatus
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_CONFIG, EXIT_FAILURE, fail, operator_errors
 from intake.entrypoints.cli.output import echo
+from intake.entrypoints.cli.params import REJECTION_STATUS_CHOICES, rejection_status
 from intake.services.attachments import AttachmentsError, TargetExists, copy_attachments
 from intake.services.audit import operator_name
 from intake.services.cutoff import term_by_id
@@ -98,8 +101,8 @@ def export_applications_command(
 @_out_option
 @click.option(
     "--status",
-    type=click.Choice(["open", "resolved", "all"]),
-    default="open",
+    type=click.Choice(REJECTION_STATUS_CHOICES),
+    default=RejectionStatus.OPEN.value,
     show_default=True,
     help="open: 未対応 / resolved: 対応済み / all: すべて",
 )
@@ -113,18 +116,19 @@ def export_rejections_command(
     """不備ログを書き出す（理由は 1 セルに改行区切り）。"""
     app = ctx.app()
     path = out.resolve()
+    selected = rejection_status(status)
     try:
         result = export_rejections(
             app.uow(),
             path,
             resolve_format(out, fmt),
-            status=status,
+            status=selected,
             operator=operator_name(operator),
         )
     except OSError as exc:
         _write_failed(path, exc)
-    label = {"open": "未対応の不備", "resolved": "対応済みの不備", "all": "不備"}[status]
-    _report_export(label, result)
+    what = "不備" if selected is None else f"{label(REJECTION_STATUS_LABELS, selected)}の不備"
+    _report_export(what, result)
 
 
 # -- attachments -------------------------------------------------------------------------------

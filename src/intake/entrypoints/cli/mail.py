@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from intake.bootstrap import LockBusy, mail_date
-from intake.domain.model import OUTCOME_LABELS, TOKYO, Outcome
+from intake.domain.labels import OUTCOME_LABELS
+from intake.domain.model import TOKYO, Outcome
 from intake.domain.readmodel import AttachmentView, MessageDetail, MessageView
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
@@ -167,7 +168,10 @@ def messages_list(
     app = ctx.app()
     with app.read() as q:
         paged = message_views.list_messages(
-            q, outcome=outcome, search=search, page=page_of(limit, offset)
+            q,
+            outcome=Outcome(outcome) if outcome else None,
+            search=search,
+            page=page_of(limit, offset),
         )
     print_list(
         paged,

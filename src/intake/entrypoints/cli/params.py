@@ -9,12 +9,22 @@ from typing import Any, TypeVar
 
 import click
 
+from intake.domain.lifecycle import RejectionStatus
 from intake.domain.model import TOKYO
 from intake.domain.readmodel import Page
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# `--status` of the rejection lists: a state, or every rejection.
+ALL = "all"
+REJECTION_STATUS_CHOICES = [*(s.value for s in RejectionStatus), ALL]
+
+
+def rejection_status(choice: str) -> RejectionStatus | None:
+    """The rejection state a `--status` choice selects; None for all."""
+    return None if choice == ALL else RejectionStatus(choice)
 
 
 class IsoDateTime(click.ParamType):  # type: ignore[type-arg]

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from intake.bootstrap import App
+from intake.domain.lifecycle import RejectionStatus
 from intake.domain.model import ReasonCode, Term
 from intake.domain.readmodel import (
     RejectionDetail,
@@ -29,7 +30,14 @@ from intake.entrypoints.cli.output import (
     print_list,
     short_jst,
 )
-from intake.entrypoints.cli.params import IsoDateTime, UntilDateTime, list_options, page_of
+from intake.entrypoints.cli.params import (
+    REJECTION_STATUS_CHOICES,
+    IsoDateTime,
+    UntilDateTime,
+    list_options,
+    page_of,
+    rejection_status,
+)
 from intake.services.audit import operator_name
 from intake.services.review import (
     AlreadyResolved,
@@ -39,8 +47,6 @@ from intake.services.review import (
     resolve_rejection,
 )
 from intake.services.views import rejections as views
-
-STATUS_FILTERS = {"open": "open", "resolved": "resolved", "all": None}
 
 
 def rejection_json(rejection: RejectionView) -> dict[str, Any]:
@@ -129,8 +135,8 @@ def rejections() -> None:
 @rejections.command("list")
 @click.option(
     "--status",
-    type=click.Choice(list(STATUS_FILTERS)),
-    default="open",
+    type=click.Choice(REJECTION_STATUS_CHOICES),
+    default=RejectionStatus.OPEN.value,
     show_default=True,
     help="open: 未対応 / resolved: 対応済み / all: すべて",
 )
@@ -184,7 +190,7 @@ def rejections_list(
     """
     app = ctx.app()
     filters = RejectionFilter(
-        status=STATUS_FILTERS[status],
+        status=rejection_status(status),
         term=term_option(app, term_id),
         reason=reason,
         notified=notified,
@@ -215,7 +221,7 @@ def rejections_list(
             short_jst(r.message.received_at),
             r.message.display_name or r.message.from_address or "",
             "、".join(r.reason_labels),
-            r.notice_state.label,
+            r.notice_label,
             f"{r.status_label}（{r.resolution_label}）" if r.resolution else r.status_label,
             r.message.display_subject,
         ],
@@ -266,7 +272,7 @@ def rejections_show(ctx: Context, rejection_id: int, as_json: bool) -> None:
             echo(f"  - {form.text}")
     for note in m.notes:
         echo(f"備考: {note}")
-    echo(f"不備のご連絡: {rejection.notice_state.label}")
+    echo(f"不備のご連絡: {rejection.notice_label}")
     for n in detail.notices:
         when = short_jst(n.sent_at or n.created_at)
         extra = f"。{n.note}" if n.note else ""
@@ -333,7 +339,7 @@ def rejections_reprocess(
     if rejection_id is not None:
         targets = [rejection_id]
     else:
-        filters = RejectionFilter(status="open", term=term_option(app, term_id), reason=reason)
+        filters = RejectionFilter(term=term_option(app, term_id), reason=reason)
         with app.read() as q:
             targets = views.rejection_ids(q, filters)
     who = operator_name(operator)

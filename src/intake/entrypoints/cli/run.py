@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 import click
 
 from intake.bootstrap import LockBusy
-from intake.domain.readmodel import TermOverview, TermState
+from intake.domain.labels import TERM_STATE_LABELS, label
+from intake.domain.lifecycle import TermState
+from intake.domain.readmodel import TermOverview
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_BUSY, operator_errors
 from intake.entrypoints.cli.output import echo, short_jst
@@ -22,7 +24,7 @@ def _term_sentence(overview: TermOverview) -> str:
         return f"締切処理済み（名簿 第{done.version}版、{short_jst(done.ran_at)}）"
     if overview.state is TermState.CUTOFF_PENDING:
         return "締切を過ぎていますが締切処理はまだです"
-    return overview.state.label
+    return label(TERM_STATE_LABELS, overview.state)
 
 
 @click.command()

@@ -20,6 +20,7 @@ from intake.entrypoints.cli.output import (
     short_jst,
 )
 from intake.entrypoints.cli.params import IsoDateTime, list_options
+from intake.services.cutoff import CutoffRun
 from intake.services.views import desk as views
 
 
@@ -125,7 +126,7 @@ def cutoff(ctx: Context, term_id: int, now: datetime | None) -> None:
         click.echo("別の締切処理が実行中のため、今回は何もしません。", err=True)
         sys.exit(EXIT_FAILURE)
     term = result.term
-    if result.cutoff is None:
+    if result.status is CutoffRun.NOT_DUE or result.cutoff is None:
         click.echo(
             f"{term.name}はまだ締切前です（締切 {short_jst(term.closes_at)}）。何もしません。"
         )
@@ -133,7 +134,7 @@ def cutoff(ctx: Context, term_id: int, now: datetime | None) -> None:
     cutoff_id = result.cutoff.id
     with app.read() as q:
         done = next(c for c in views.list_cutoffs(q, term.id) if c.id == cutoff_id)
-    if result.status == "already_done":
+    if result.status is CutoffRun.ALREADY_DONE:
         click.echo(
             f"{term.name}（締切 {short_jst(term.closes_at)}）の締切処理は実行済みです"
             f"（名簿 第{done.version}版、{short_jst(done.ran_at)}）。"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from intake.domain.lifecycle import ApplicationStatus, SendStatus
 from intake.domain.readmodel import (
     ALL,
     AckFilter,
@@ -15,7 +16,7 @@ from intake.domain.readmodel import (
     Paged,
 )
 from intake.domain.search import parse_search
-from intake.services.review import NotFound
+from intake.services.errors import NotFound
 from intake.services.views.ports import ReadQueries
 
 
@@ -23,7 +24,7 @@ def list_applications(
     q: ReadQueries,
     *,
     term_id: int | None = None,
-    status: str | None = None,
+    status: ApplicationStatus | None = None,
     search: str | None = None,
     page: Page = ALL,
 ) -> Paged[ApplicationView]:
@@ -42,7 +43,7 @@ def application_detail(q: ReadQueries, application_id: int) -> ApplicationDetail
 def list_acks(
     q: ReadQueries,
     *,
-    status: str | None = None,
+    status: SendStatus | None = None,
     search: str | None = None,
     page: Page = ALL,
 ) -> Paged[AckView]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from intake.domain.lifecycle import term_state
 from intake.domain.model import Term
 from intake.domain.readmodel import (
     ALL,
@@ -17,8 +18,8 @@ from intake.domain.readmodel import (
     TermCounts,
     TermOverview,
 )
-from intake.domain.termstate import in_order, term_state
-from intake.domain.termstate import term_warnings as warnings_for
+from intake.domain.termcheck import in_order
+from intake.domain.termcheck import term_warnings as warnings_for
 from intake.services.views.ports import DocumentReader, ReadQueries
 
 
@@ -69,7 +70,7 @@ def desk_status(q: ReadQueries, terms: Sequence[Term], now: datetime) -> DeskSta
     return DeskStatus(
         mailboxes=q.mailboxes(),
         unmarked_messages=q.unmarked_messages(),
-        open_rejections=q.rejections(RejectionFilter(status="open"), Page(limit=0)).total,
+        open_rejections=q.rejections(RejectionFilter(), Page(limit=0)).total,
         acks=q.ack_counts(now),
         terms=term_overviews(q, terms, now),
     )

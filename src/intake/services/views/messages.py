@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+from intake.domain.model import Outcome
 from intake.domain.readmodel import (
     ALL,
     AttachmentView,
@@ -16,7 +17,7 @@ from intake.domain.readmodel import (
     Paged,
 )
 from intake.domain.search import parse_search
-from intake.services.review import NotFound
+from intake.services.errors import NotFound
 from intake.services.views.ports import BlobStore, DocumentReader, ReadQueries
 
 
@@ -27,7 +28,7 @@ class AttachmentUnavailable(Exception):
 def list_messages(
     q: ReadQueries,
     *,
-    outcome: str | None = None,
+    outcome: Outcome | None = None,
     search: str | None = None,
     page: Page = ALL,
 ) -> Paged[MessageView]:

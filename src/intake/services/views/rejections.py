@@ -14,7 +14,7 @@ from intake.domain.readmodel import (
     RejectionFilter,
     RejectionView,
 )
-from intake.services.review import NotFound
+from intake.services.errors import NotFound
 from intake.services.views.messages import read_content
 from intake.services.views.ports import BlobStore, DocumentReader, ReadQueries
 

@@ -1,7 +1,7 @@
-"""Where each term stands, and what in the terms' configuration needs a person's attention.
+"""What in the terms' configuration needs a person's attention (``terms check``).
 
-Pure functions over the configured terms and the cutoffs recorded: ``terms list``,
-``terms check``, ``status`` and the web console's dashboard all judge a term the same way.
+A pure function over the configured terms, the form versions and the cutoffs recorded; where a
+term stands at a given time is :func:`intake.domain.lifecycle.term_state`.
 """
 
 from __future__ import annotations
@@ -10,19 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from intake.domain.model import Term, odd_deadline
-from intake.domain.readmodel import TermState
 from intake.domain.text import format_short
-
-
-def term_state(term: Term, now: datetime, *, cutoff_done: bool) -> TermState:
-    """A term's state at ``now``; ``cutoff_done``: its cutoff for the deadline in force ran."""
-    if cutoff_done:
-        return TermState.CUTOFF_DONE
-    if term.closes_at <= now:
-        return TermState.CUTOFF_PENDING
-    if term.opens_at <= now:
-        return TermState.OPEN
-    return TermState.NOT_OPEN
 
 
 def in_order(terms: Sequence[Term]) -> list[Term]:
