@@ -9,7 +9,6 @@ are not this mail's attachments.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesParser

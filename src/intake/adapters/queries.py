@@ -2,8 +2,9 @@
 
 Every filter, sort and page is pushed into SQL, and what a page needs besides its rows
 (reasons, attachments, notice states) is fetched in one query per kind for the whole page,
-never per row. Rows become the frozen records of :mod:`intake.domain.readmodel` here: no ORM
-object leaves this module. Works on SQLite and PostgreSQL alike.
+never per row. Rows become the frozen records of :mod:`intake.domain.readmodel`
+(:mod:`intake.adapters.queryrows`): no ORM object leaves the adapter. The search box and the
+term filter are :mod:`intake.adapters.querysearch`. Works on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -14,22 +15,16 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
     Select,
     and_,
     case,
     exists,
-    false,
     func,
     or_,
     select,
-    true,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from intake.adapters.orm import (
     Acknowledgement,
@@ -44,6 +39,17 @@ from intake.adapters.orm import (
     RejectionReason,
     TermCutoff,
 )
+from intake.adapters.queryrows import (
+    ack_view,
+    application_view,
+    attachment_view,
+    audit_entry,
+    cutoff_view,
+    experience_view,
+    message_view,
+    notice_view,
+)
+from intake.adapters.querysearch import json_array_has, message_search, search
 from intake.domain.lifecycle import (
     MAY_HAVE_ARRIVED,
     ApplicationStatus,
@@ -52,7 +58,7 @@ from intake.domain.lifecycle import (
     ServerState,
     notice_state,
 )
-from intake.domain.model import Outcome, Term
+from intake.domain.model import Term
 from intake.domain.readmodel import (
     AckCounts,
     AckFilter,
@@ -63,7 +69,6 @@ from intake.domain.readmodel import (
     AttachmentView,
     AuditEntry,
     CutoffView,
-    ExperienceView,
     MailboxView,
     MessageFilter,
     MessageView,
@@ -76,89 +81,15 @@ from intake.domain.readmodel import (
     RejectionView,
     TermCounts,
 )
-from intake.domain.search import SearchToken
 
 T = TypeVar("T")
 Query = Select[*tuple[Any, ...]]
 _CHUNK = 500  # keep IN lists short for every backend
 
 
-class json_array_has(FunctionElement[bool]):  # named as the SQL function it stands for
-    """``json_array_has(column, value)``: the JSON array in ``column`` contains the integer
-    ``value`` (messages.term_ids)."""
-
-    type = Boolean()
-    inherit_cache = True
-    name = "json_array_has"
-
-
-@compiles(json_array_has, "sqlite")
-def _json_array_has_sqlite(element: json_array_has, compiler: SQLCompiler, **kw: Any) -> str:
-    column, value = list(element.clauses)
-    return (
-        f"EXISTS (SELECT 1 FROM json_each({compiler.process(column, **kw)}) "
-        f"WHERE json_each.value = {compiler.process(value, **kw)})"
-    )
-
-
-@compiles(json_array_has, "postgresql")
-def _json_array_has_postgresql(element: json_array_has, compiler: SQLCompiler, **kw: Any) -> str:
-    column, value = list(element.clauses)
-    return (
-        f"(CAST({compiler.process(column, **kw)} AS JSONB) "
-        f"@> jsonb_build_array(CAST({compiler.process(value, **kw)} AS INTEGER)))"
-    )
-
-
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
-
-
-def _matches(columns: Sequence[Any], token: SearchToken) -> list[Any]:
-    return [
-        column.icontains(spelling, autoescape=True)
-        for column in columns
-        for spelling in token.spellings
-    ]
-
-
-def _reference_match(column: Any, token: SearchToken) -> ColumnElement[bool]:
-    """``column`` (an application id) is the application of the 受付番号 typed."""
-    if token.reference is None:
-        return false()
-    term_id, application_id = token.reference
-    matched: ColumnElement[bool] = column.in_(
-        select(Application.id).where(
-            Application.id == application_id, Application.term_id == term_id
-        )
-    )
-    return matched
-
-
-def _search(
-    tokens: Sequence[SearchToken], columns: Sequence[Any], application_id: Any
-) -> ColumnElement[bool]:
-    """Every word found in one of ``columns``, or a 受付番号 naming ``application_id``."""
-    return and_(
-        true(),
-        *(or_(*_matches(columns, t), _reference_match(application_id, t)) for t in tokens),
-    )
-
-
-def _message_search(tokens: Sequence[SearchToken]) -> ColumnElement[bool]:
-    """Every word found in the subject, sender, names (romaji, kanji, kana), Message-ID,
-    or the 受付番号 of the application the message made."""
-    columns = [
-        Message.subject,
-        Message.from_address,
-        Message.from_display,
-        Message.applicant_name,
-        Message.name_kanji,
-        Message.name_kana,
-        Message.message_id,
-    ]
-    return _search(tokens, columns, Message.application_id)
 
 
 class SqlQueries:
@@ -192,7 +123,7 @@ class SqlQueries:
                 .order_by(Attachment.message_pk, Attachment.position)
             )
             for row in rows:
-                found[row.message_pk].append(_attachment_view(row))
+                found[row.message_pk].append(attachment_view(row))
         return found
 
     # -- messages -------------------------------------------------------------------------------
@@ -206,7 +137,7 @@ class SqlQueries:
     def _message_views(self, rows: Sequence[Any]) -> list[MessageView]:
         attachments = self._attachments([row[0].id for row in rows])
         return [
-            _message_view(message, rejection_id, term_id, attachments.get(message.id, []))
+            message_view(message, rejection_id, term_id, attachments.get(message.id, []))
             for message, rejection_id, term_id in rows
         ]
 
@@ -215,7 +146,7 @@ class SqlQueries:
         if filters.outcome:
             query = query.where(Message.outcome == filters.outcome)
         if filters.search:
-            query = query.where(_message_search(filters.search))
+            query = query.where(message_search(filters.search))
         total, rows = self._page(query.order_by(Message.id), page)
         return Paged(tuple(self._message_views(rows)), total, page)
 
@@ -226,7 +157,7 @@ class SqlQueries:
 
     def attachment(self, attachment_id: int) -> AttachmentView | None:
         row = self.session.get(Attachment, attachment_id)
-        return _attachment_view(row) if row is not None else None
+        return attachment_view(row) if row is not None else None
 
     # -- rejections -----------------------------------------------------------------------------
     def _rejection_query(self, filters: RejectionFilter) -> Query:
@@ -263,7 +194,7 @@ class SqlQueries:
         if filters.received_before is not None:
             query = query.where(Message.received_at < filters.received_before)
         if filters.search:
-            query = query.where(_message_search(filters.search))
+            query = query.where(message_search(filters.search))
         return query
 
     @staticmethod
@@ -305,7 +236,7 @@ class SqlQueries:
                 resolved_by=rejection.resolved_by,
                 note=rejection.note,
                 created_at=rejection.created_at,
-                message=_message_view(
+                message=message_view(
                     message, rejection.id, term_id, attachments.get(message.id, [])
                 ),
                 reasons=tuple(reasons.get(rejection.id, [])),
@@ -333,11 +264,11 @@ class SqlQueries:
         rows = self.session.scalars(
             select(Notice).where(Notice.rejection_id == rejection_id).order_by(Notice.id)
         )
-        return tuple(_notice_view(row) for row in rows)
+        return tuple(notice_view(row) for row in rows)
 
     def notice(self, notice_id: int) -> NoticeView | None:
         row = self.session.get(Notice, notice_id)
-        return _notice_view(row) if row is not None else None
+        return notice_view(row) if row is not None else None
 
     # -- audit ----------------------------------------------------------------------------------
     def audit_events(self, target: str | None, page: Page) -> Paged[AuditEntry]:
@@ -345,20 +276,7 @@ class SqlQueries:
         if target is not None:
             query = query.where(AuditEvent.target == target)
         total, found = self._page(query.order_by(AuditEvent.at, AuditEvent.id), page)
-        rows = [row[0] for row in found]
-        entries = tuple(
-            AuditEntry(
-                id=e.id,
-                at=e.at,
-                operator=e.operator,
-                action=e.action,
-                target=e.target,
-                note=e.note,
-                details=dict(e.details or {}),
-            )
-            for e in rows
-        )
-        return Paged(entries, total, page)
+        return Paged(tuple(audit_entry(row[0]) for row in found), total, page)
 
     # -- applications ---------------------------------------------------------------------------
     def applications(self, filters: ApplicationFilter, page: Page) -> Paged[ApplicationView]:
@@ -377,9 +295,9 @@ class SqlQueries:
                 Message.name_kana,
                 Message.from_address,
             ]
-            query = query.where(_search(filters.search, columns, Application.id))
+            query = query.where(search(filters.search, columns, Application.id))
         total, rows = self._page(query.order_by(Application.id), page)
-        return Paged(tuple(_application_view(a, kana) for a, kana in rows), total, page)
+        return Paged(tuple(application_view(a, kana) for a, kana in rows), total, page)
 
     def application(self, application_id: int) -> ApplicationDetail | None:
         found = self.session.execute(
@@ -402,24 +320,10 @@ class SqlQueries:
         )
         acks = self.acknowledgements(AckFilter(application_id=application.id), Page())
         return ApplicationDetail(
-            application=_application_view(application, kana),
+            application=application_view(application, kana),
             form=dict(application.form or {}),
-            experience=tuple(
-                ExperienceView(
-                    sheet_row=e.sheet_row,
-                    no=e.no,
-                    period_from=e.period_from,
-                    period_to=e.period_to,
-                    ongoing=e.ongoing,
-                    organisation=e.organisation,
-                    window_name=e.window_name,
-                    employment_type=e.employment_type,
-                    days_worked=e.days_worked,
-                    duties=e.duties,
-                )
-                for e in experience
-            ),
-            attachments=tuple(_attachment_view(a) for a in attachments),
+            experience=tuple(experience_view(e) for e in experience),
+            attachments=tuple(attachment_view(a) for a in attachments),
             eligibility_explanation=application.eligibility_explanation,
             warnings=tuple(str(w) for w in application.warnings or ()),
             acknowledgements=acks.items,
@@ -439,16 +343,16 @@ class SqlQueries:
             query = query.where(Acknowledgement.application_id == filters.application_id)
         if filters.search:
             columns = [Acknowledgement.to_address, Application.name_romaji, Application.name_kanji]
-            query = query.where(_search(filters.search, columns, Application.id))
+            query = query.where(search(filters.search, columns, Application.id))
         ordered = query.order_by(Acknowledgement.due_at, Acknowledgement.id)
         total, rows = self._page(ordered, page)
-        return Paged(tuple(_ack_view(ack, app) for ack, app in rows), total, page)
+        return Paged(tuple(ack_view(ack, app) for ack, app in rows), total, page)
 
     def acknowledgements_by_id(self, ack_ids: Sequence[int]) -> tuple[AckView, ...]:
         found: dict[int, AckView] = {}
         for chunk in _chunks(list(ack_ids)):
             rows = self.session.execute(self._ack_query().where(Acknowledgement.id.in_(chunk)))
-            found.update({ack.id: _ack_view(ack, app) for ack, app in rows})
+            found.update({ack.id: ack_view(ack, app) for ack, app in rows})
         return tuple(found[i] for i in ack_ids if i in found)
 
     def ack_counts(self, now: datetime) -> AckCounts:
@@ -482,20 +386,7 @@ class SqlQueries:
         query = select(TermCutoff).order_by(TermCutoff.term_id, TermCutoff.version)
         if term_id is not None:
             query = query.where(TermCutoff.term_id == term_id)
-        return tuple(
-            CutoffView(
-                id=c.id,
-                term_id=c.term_id,
-                closes_at=c.closes_at,
-                version=c.version,
-                ran_at=c.ran_at,
-                roster_path=c.roster_path,
-                summary=dict(c.summary or {}),
-                summary_sent_at=c.summary_sent_at,
-                summary_note=c.summary_note,
-            )
-            for c in self.session.scalars(query)
-        )
+        return tuple(cutoff_view(c) for c in self.session.scalars(query))
 
     def term_counts(self, terms: Sequence[Term]) -> Mapping[int, TermCounts]:
         if not terms:
@@ -526,101 +417,3 @@ class SqlQueries:
             term.id: TermCounts(int(current.get(term.id, 0)), int(count))
             for term, count in zip(terms, open_counts, strict=True)
         }
-
-
-# -- rows to records ------------------------------------------------------------------------------
-def _attachment_view(row: Attachment) -> AttachmentView:
-    return AttachmentView(
-        id=row.id,
-        message_pk=row.message_pk,
-        position=row.position,
-        filename=row.filename,
-        content_type=row.content_type,
-        doc_type=row.doc_type,
-        size=row.size,
-        sha256=row.sha256,
-        stored_path=row.stored_path,
-        application_id=row.application_id,
-    )
-
-
-def _message_view(
-    message: Message,
-    rejection_id: int | None,
-    application_term_id: int | None,
-    attachments: Sequence[AttachmentView],
-) -> MessageView:
-    return MessageView(
-        id=message.id,
-        message_id=message.message_id,
-        subject=message.subject,
-        from_address=message.from_address,
-        from_display=message.from_display,
-        received_at=message.received_at,
-        outcome=Outcome(message.outcome),
-        applicant_name=message.applicant_name,
-        name_kanji=message.name_kanji,
-        name_kana=message.name_kana,
-        term_ids=tuple(int(t) for t in message.term_ids or ()),
-        notes=tuple(str(n) for n in message.notes or ()),
-        size=message.size,
-        raw_path=message.raw_path,
-        account=message.account,
-        folder=message.folder,
-        server_state=message.server_state,
-        rejection_id=rejection_id,
-        application_id=message.application_id,
-        application_term_id=application_term_id,
-        duplicate_of_id=message.duplicate_of_id,
-        attachments=tuple(attachments),
-    )
-
-
-def _notice_view(row: Notice) -> NoticeView:
-    return NoticeView(
-        id=row.id,
-        rejection_id=row.rejection_id,
-        to_address=row.to_address,
-        subject=row.subject,
-        body=row.body,
-        message_id=row.message_id,
-        status=row.status,
-        note=row.note,
-        operator=row.operator,
-        created_at=row.created_at,
-        sent_at=row.sent_at,
-    )
-
-
-def _application_view(row: Application, name_kana: str | None) -> ApplicationView:
-    form_kana = (row.form or {}).get("name_kana")
-    return ApplicationView(
-        id=row.id,
-        term_id=row.term_id,
-        status=row.status,
-        name_romaji=row.name_romaji,
-        name_kanji=row.name_kanji,
-        name_kana=form_kana if isinstance(form_kana, str) else name_kana,
-        email=row.email,
-        received_at=row.received_at,
-        completed_at=row.completed_at,
-        eligibility=row.eligibility,
-        message_pk=row.message_pk,
-        superseded_by_id=row.superseded_by_id,
-    )
-
-
-def _ack_view(row: Acknowledgement, application: Application) -> AckView:
-    return AckView(
-        id=row.id,
-        application_id=row.application_id,
-        term_id=application.term_id,
-        applicant_name=application.name_kanji or application.name_romaji,
-        to_address=row.to_address,
-        due_at=row.due_at,
-        status=row.status,
-        sent_at=row.sent_at,
-        message_id=row.message_id,
-        note=row.note,
-        attempts=row.attempts,
-    )

@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from intake.domain.model import Term, odd_deadline
-from intake.domain.text import format_short
+from intake.domain.timefmt import short_jst
 
 
 def in_order(terms: Sequence[Term]) -> list[Term]:
@@ -52,7 +52,7 @@ def term_warnings(
                 continue  # the forms tell the terms apart
             warnings.append(
                 f"{first.name}と{second.name}の募集期間が重なっています"
-                f"（{format_short(start)}〜{format_short(end)}）。重なる期間の申込は申込書の様式で"
+                f"（{short_jst(start)}〜{short_jst(end)}）。重なる期間の申込は申込書の様式で"
                 f"期を判別しますが、{'・'.join(missing)}用の様式がないため判別できません。"
             )
     for term in ordered:
@@ -60,7 +60,7 @@ def term_warnings(
         if deadline is not None and deadline != term.closes_at:
             warnings.append(
                 f"{term.name}の締切が締切処理後に変更されています"
-                f"（処理時 {format_short(deadline)}、現在 {format_short(term.closes_at)}）。"
+                f"（処理時 {short_jst(deadline)}、現在 {short_jst(term.closes_at)}）。"
                 "次回の締切処理で新しい版の名簿を作ります。"
             )
     return warnings

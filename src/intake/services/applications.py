@@ -45,6 +45,7 @@ from intake.domain.submissions import (
 from intake.domain.text import name_key, storable_text
 from intake.services import audit
 from intake.services.acks import schedule_acknowledgement
+from intake.services.formnames import note_names, note_names_from_forms
 from intake.services.unit_of_work import UnitOfWork
 
 # The audit trail's name for what intake itself decides (supplements, resubmissions).
@@ -78,7 +79,7 @@ def judge_application(
     """Judge an application mail (accepted or rejected by the envelope rules) as a whole."""
     name = decision.applicant_name
     if name is None:
-        _note_names_from_forms(message, payloads)
+        note_names_from_forms(message, payloads)
         return Judgement(decision.outcome, list(decision.reasons))
     documents = [
         Document(DocType(row.doc_type), row, payload)
@@ -111,7 +112,7 @@ def _judge(
 ) -> Judgement:
     """Read the forms among the documents and decide; create the application if all is well."""
     application, experience, form_reasons, warnings = _read_forms(documents)
-    _note_names(message, application)
+    note_names(message, application)
     reasons = reasons + form_reasons
     check = cross_check(
         subject_name=name,
@@ -142,31 +143,6 @@ def _judge(
         warnings=warnings,
     )
     return Judgement(Outcome.ACCEPTED, [], warnings, record)
-
-
-def _note_names(message: Message, form: ApplicationForm | None) -> None:
-    """Keep the kanji and kana names the form gave on the message, for the search box."""
-    if form is None:
-        return
-    if form.name_kanji:
-        message.name_kanji = clean_text(form.name_kanji, 255)
-    if form.name_kana:
-        message.name_kana = clean_text(form.name_kana, 255)
-
-
-def _note_names_from_forms(message: Message, payloads: Sequence[bytes]) -> None:
-    """A mail judged on its envelope alone (no name in the subject) may still carry a
-    readable 受講申込書: its names make the rejection findable by them."""
-    for row, payload in zip(message.attachments, payloads, strict=False):
-        filename = row.filename or ""
-        if row.doc_type != DocType.APPLICATION_FORM.value or not filename.lower().endswith(".xlsx"):
-            continue
-        try:
-            reading = read_application_form(payload, filename)
-        except WorkbookError:
-            continue
-        _note_names(message, reading.application)
-        return
 
 
 def _read_forms(
@@ -436,7 +412,7 @@ def force_application(
         if row.doc_type
     ]
     application, experience, form_reasons, warnings = _read_forms(documents)
-    _note_names(message, application)
+    note_names(message, application)
     warnings = [
         f"担当者の判断で受付（元の不備: {'、'.join(original_reasons) or 'なし'}）",
         *(f"様式の読み取り: {r.message}" for r in form_reasons),

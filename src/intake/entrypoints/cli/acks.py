@@ -12,15 +12,14 @@ import click
 from intake.bootstrap import LockBusy
 from intake.domain.lifecycle import SendStatus
 from intake.domain.readmodel import AckView
+from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.output import (
     Column,
     echo,
-    iso_jst,
     print_json,
     print_list,
-    short_jst,
 )
 from intake.entrypoints.cli.params import IsoDateTime, list_options, page_of
 from intake.services import acks as ack_service

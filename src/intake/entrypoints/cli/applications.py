@@ -7,15 +7,14 @@ from typing import Any
 import click
 
 from intake.domain.readmodel import ApplicationDetail, ApplicationView
+from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import operator_errors
 from intake.entrypoints.cli.output import (
     Column,
     echo,
-    iso_jst,
     print_json,
     print_list,
-    short_jst,
 )
 from intake.entrypoints.cli.params import list_options, page_of
 from intake.services.views import applications as views

@@ -15,15 +15,14 @@ from intake.bootstrap import LockBusy, mail_date
 from intake.domain.labels import OUTCOME_LABELS
 from intake.domain.model import TOKYO, Outcome
 from intake.domain.readmodel import AttachmentView, MessageDetail, MessageView
+from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.output import (
     Column,
     echo,
-    iso_jst,
     print_json,
     print_list,
-    short_jst,
 )
 from intake.entrypoints.cli.params import list_options, page_of
 from intake.services.ingest import Source, record_message

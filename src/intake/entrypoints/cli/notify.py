@@ -8,9 +8,10 @@ import click
 
 from intake.bootstrap import LockBusy
 from intake.config import ConfigError
+from intake.domain.timefmt import short_jst
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, fail, operator_errors
-from intake.entrypoints.cli.output import echo, short_jst
+from intake.entrypoints.cli.output import echo
 from intake.services import notices as notice_service
 from intake.services.audit import operator_name
 from intake.services.views.rejections import get_notice

@@ -14,7 +14,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TextIO, TypeVar
 
 import click
@@ -24,22 +23,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from intake.domain.model import TOKYO
 from intake.domain.readmodel import Paged
-from intake.domain.text import format_short, visible
+from intake.domain.text import visible
 
 T = TypeVar("T")
 UNBOUNDED = 10_000  # "as wide as the content"
 _MIN_FLEXIBLE = 3  # a shortened column keeps at least this many cells (with its "…")
 _GAP = 2  # cells between two columns (a divider and a space)
-
-
-def iso_jst(instant: datetime | None) -> str | None:
-    return None if instant is None else instant.astimezone(TOKYO).isoformat(timespec="seconds")
-
-
-def short_jst(instant: datetime | None) -> str:
-    return "" if instant is None else format_short(instant)
 
 
 def print_json(data: Any) -> None:

@@ -19,16 +19,15 @@ from intake.domain.readmodel import (
     RejectionView,
 )
 from intake.domain.search import parse_search
+from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.mail import SEARCH_HELP
 from intake.entrypoints.cli.output import (
     Column,
     echo,
-    iso_jst,
     print_json,
     print_list,
-    short_jst,
 )
 from intake.entrypoints.cli.params import (
     REJECTION_STATUS_CHOICES,

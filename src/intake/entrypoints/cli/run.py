@@ -12,9 +12,10 @@ from intake.bootstrap import LockBusy
 from intake.domain.labels import TERM_STATE_LABELS, label
 from intake.domain.lifecycle import TermState
 from intake.domain.readmodel import TermOverview
+from intake.domain.timefmt import short_jst
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_BUSY, operator_errors
-from intake.entrypoints.cli.output import echo, short_jst
+from intake.entrypoints.cli.output import echo
 from intake.services.views import desk as views
 
 

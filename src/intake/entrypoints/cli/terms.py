@@ -10,14 +10,13 @@ import click
 
 from intake.bootstrap import LockBusy
 from intake.domain.readmodel import Page, Paged, TermOverview
+from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.output import (
     Column,
     echo,
-    iso_jst,
     print_list,
-    short_jst,
 )
 from intake.entrypoints.cli.params import IsoDateTime, list_options
 from intake.services.cutoff import CutoffRun
