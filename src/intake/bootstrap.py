@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from intake.adapters.documents import StoredDocuments
@@ -27,6 +28,7 @@ from intake.adapters.orm import make_engine
 from intake.adapters.passwords import Argon2Passwords
 from intake.adapters.queries import SqlQueries
 from intake.adapters.schema import SchemaOutdated, current_revision, ensure_current, upgrade
+from intake.adapters.secretkey import load_or_create_secret_key
 from intake.adapters.smtp import SmtpError, SmtpSender
 from intake.config import ConfigError, Settings, load_settings
 from intake.services import notices as notice_service
@@ -80,6 +82,19 @@ class App:
     @property
     def documents(self) -> StoredDocuments:
         return StoredDocuments()
+
+    def database_reachable(self) -> bool:
+        """Whether the database answers a trivial query (the console's /healthz)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def console_secret_key(self) -> bytes:
+        """The console's signing key ([web] secret_key_file), created 0600 when missing."""
+        return load_or_create_secret_key(self.settings.web_secret_key_path)
 
     def upgrade_database(self) -> tuple[str | None, str | None]:
         """Create or migrate the database; the revisions before and after."""

@@ -33,11 +33,11 @@ def test_migrations_match_the_models(database_url: str) -> None:
 
 
 @pytest.mark.postgres
-def test_messages_recorded_before_0005_get_their_applications_names(database_url: str) -> None:
+def test_messages_recorded_before_0006_get_their_applications_names(database_url: str) -> None:
     import sqlalchemy as sa
 
     engine = make_engine(database_url)
-    upgrade(engine, "0004")
+    upgrade(engine, "0005_web_console")
     tables = sa.MetaData()
     tables.reflect(engine, only=["messages", "applicants", "applications"])
     messages, applicants, applications = (

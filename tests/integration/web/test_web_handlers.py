@@ -22,6 +22,7 @@ from intake.entrypoints.cli import main
 from intake.entrypoints.web.navigation import NAVIGATION
 from intake.entrypoints.web.security import SECURITY_HEADERS
 from intake.services import users
+from intake.services.views.desk import history
 
 from web_support import OPERATOR, VIEWER, FakeClock, csrf_from, log_in, page_token
 
@@ -436,7 +437,7 @@ def test_headers_on_every_kind_of_response(
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(dashboard, "desk_overview", broken)
+    monkeypatch.setattr(dashboard, "desk_status", broken)
     failed = client.get("/")
     assert failed.status_code == 500
     assert "予期しないエラー" in failed.text and "database on fire" not in failed.text
@@ -452,8 +453,8 @@ def test_times_are_shown_in_tokyo_time(client: TestClient) -> None:
 
 def test_user_changes_are_audited(console_desk: App) -> None:
     users.set_disabled(console_desk.uow(), VIEWER[0], True, operator="suzuki")
-    with console_desk.uow() as uow:
-        events = [(e.operator, e.action, e.target) for e in uow.repo.audit_events()]
+    with console_desk.read() as q:
+        events = [(e.operator, e.action, e.target) for e in history(q).items]
     assert ("test", "user.add", f"user:{OPERATOR[0]}") in events
     assert ("suzuki", "user.disable", f"user:{VIEWER[0]}") in events
     with console_desk.uow() as uow:

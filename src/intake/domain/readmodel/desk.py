@@ -51,6 +51,11 @@ class TermOverview:
         return self.cutoff.version if self.cutoff else None
 
     @property
+    def state_name(self) -> str:
+        """The state in a word: 受付開始前, 受付中, 締切処理待ち, 締切処理済み."""
+        return label(TERM_STATE_LABELS, self.state)
+
+    @property
     def state_label(self) -> str:
         text = label(TERM_STATE_LABELS, self.state)
         return f"{text}（v{self.cutoff_version}）" if self.cutoff_version else text
@@ -79,3 +84,9 @@ class DeskStatus:
     open_rejections: int
     acks: AckCounts
     terms: tuple[TermOverview, ...]
+
+    @property
+    def last_poll_at(self) -> datetime | None:
+        """The latest poll of any mailbox."""
+        times = [m.last_poll_at for m in self.mailboxes if m.last_poll_at is not None]
+        return max(times) if times else None

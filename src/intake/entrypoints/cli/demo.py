@@ -188,12 +188,12 @@ def _serve_console(config: Path, port: int) -> None:
     from intake.bootstrap import ConfigWatcher, build_app
     from intake.config import load_settings
     from intake.domain.accounts import Role
+    from intake.entrypoints.cli.web import build_console_server
     from intake.entrypoints.web.server import (
         ConsoleServerError,
         console_url,
         serve_until_signalled,
     )
-    from intake.entrypoints.cli.web import build_console_server
     from intake.services.users import add_user
 
     desk = build_app(load_settings(config))

@@ -10,8 +10,8 @@ from typing import ParamSpec, TypeVar
 import click
 
 from intake.domain.accounts import PASSWORD_MIN_LENGTH, Role
-from intake.domain.timefmt import iso_jst, short_jst
 from intake.domain.readmodel import Page, Paged
+from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_CONFIG, EXIT_NOT_FOUND, fail, operator_errors
 from intake.entrypoints.cli.output import Column, print_list

@@ -21,7 +21,6 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from intake.adapters.secretkey import load_or_create_secret_key
 from intake.bootstrap import App
 from intake.entrypoints.web.context import Console, console_of
 from intake.entrypoints.web.routes import all_routes
@@ -49,7 +48,7 @@ def create_app(
     """The console over ``desk``. ``clock`` is the time the console believes (tests move it);
     ``refresh_settings`` is called before each request (`intake web` re-reads the config)."""
     settings = desk.settings
-    secret = load_or_create_secret_key(settings.web_secret_key_path)
+    secret = desk.console_secret_key()
     middleware = [Middleware(SecurityHeaders)]
     if settings.web.trusted_proxies:
         # X-Forwarded-For/-Proto are believed from these addresses only.

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -31,10 +29,7 @@ NOTICES = {
 
 
 def healthz(request: Request) -> Response:
-    try:
-        with console_of(request).desk.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+    if not console_of(request).desk.database_reachable():
         return PlainTextResponse("database unavailable", status_code=503)
     return PlainTextResponse("ok")
 

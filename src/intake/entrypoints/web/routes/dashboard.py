@@ -6,8 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from intake.adapters.imap import ImapError
-from intake.adapters.lock import LockBusy
+from intake.bootstrap import ImapError, LockBusy
 from intake.config import ConfigError
 from intake.domain.labels import OUTCOME_LABELS
 from intake.entrypoints.web.context import (
@@ -16,14 +15,14 @@ from intake.entrypoints.web.context import (
     redirect,
     render,
     settings_of,
-    unit_of_work,
 )
-from intake.services.dashboard import desk_overview
+from intake.services.views.desk import desk_status
 
 
 def dashboard(request: Request) -> Response:
-    overview = desk_overview(unit_of_work(request), settings_of(request).terms, now(request))
-    return render(request, "dashboard.html", {"overview": overview}, active="dashboard")
+    with console_of(request).desk.read() as q:
+        status = desk_status(q, settings_of(request).terms, now(request))
+    return render(request, "dashboard.html", {"overview": status}, active="dashboard")
 
 
 def poll_now(request: Request) -> Response:

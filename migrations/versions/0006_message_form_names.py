@@ -1,7 +1,7 @@
 """names from the application form on each message, for the search box
 
-Revision ID: 0005_message_names
-Revises: 0004
+Revision ID: 0006_message_names
+Revises: 0005_web_console
 Create Date: 2026-12-02 10:00:00.000000
 
 Messages recorded before this revision get the names of the application they made (the
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_message_names"
-down_revision: str | None = "0004"
+revision: str = "0006_message_names"
+down_revision: str | None = "0005_web_console"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
