@@ -23,7 +23,6 @@ from intake.adapters.documents import StoredDocuments
 from intake.adapters.filestore import FileStore
 from intake.adapters.imap import ImapError, ImapMailbox
 from intake.adapters.lock import LockBusy, exclusive
-from intake.adapters.mailparse import parse_mail_headers
 from intake.adapters.orm import make_engine
 from intake.adapters.passwords import Argon2Passwords
 from intake.adapters.queries import SqlQueries
@@ -46,16 +45,10 @@ __all__ = [
     "SchemaOutdated",
     "SmtpError",
     "build_app",
-    "mail_date",
 ]
 
 # The database server cannot be reached (or refused the connection): exit code 3.
 DatabaseUnreachable = OperationalError
-
-
-def mail_date(raw: bytes) -> datetime | None:
-    """The Date: header of a raw message (for `intake ingest` of .eml files)."""
-    return parse_mail_headers(raw).date
 
 
 @dataclass

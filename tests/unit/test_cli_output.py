@@ -76,7 +76,7 @@ def test_what_an_applicant_wrote_cannot_drive_the_terminal(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     hostile = "受講申込\x1b[2J\x9b31m_\u202eevil\u2066[red]x[/red]\r"
-    assert visible(hostile) == "受講申込\ufffd[2J\ufffd31m_\ufffdevil\ufffd[red]x[/red]\ufffd"
+    assert visible(hostile) == "受講申込\\x1b[2J\\x9b31m_\\u202eevil\\u2066[red]x[/red]\\x0d"
     assert visible("改行\nと\tタブ") == "改行\nと\tタブ"
     print_table("t", [Column("件名", flexible=True)], [[hostile]], one_line=True)
     out = capsys.readouterr().out

@@ -96,14 +96,12 @@ def storable_text(text: str, limit: int | None = None) -> str:
     return cleaned[:limit] if limit is not None else cleaned
 
 
-# C0 (but line feed and tab), DEL, C1, and the bidirectional controls that reorder what
-# surrounds them ("Trojan Source"): an applicant's text must not drive the screen showing it.
-_UNSAFE_ON_SCREEN = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
+# C0 (but line feed and tab), DEL and C1: escape sequences and carriage returns would drive
+# the terminal showing an applicant's text.
+_CONTROL_ON_SCREEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def visible(text: str) -> str:
-    """Text from mail as a screen may show it: every control character and bidirectional
-    override replaced by U+FFFD, so it is seen rather than obeyed."""
-    return _UNSAFE_ON_SCREEN.sub("\ufffd", text)
+    """Text from mail as a terminal may show it: control characters written as ``\\x1b``
+    and format controls as ``\\u202e`` (see :func:`escape_invisible`), seen, never obeyed."""
+    return escape_invisible(_CONTROL_ON_SCREEN.sub(lambda m: f"\\x{ord(m.group()):02x}", text))

@@ -33,6 +33,7 @@ from intake.entrypoints.cli import (
 )
 from intake.entrypoints.cli.context import Context
 from intake.entrypoints.cli.exits import EPILOG
+from intake.entrypoints.logs import configure_logging
 
 __all__ = ["main"]
 
@@ -56,10 +57,7 @@ def main(ctx: click.Context, config: str | None, verbose: bool) -> None:
     メールボックスから申込メールを取り込み、件名・添付ファイル名・募集期間・様式の内容で判定して、
     申込または不備ログに記録します。約 1 週間後の受付完了メール、締切処理、不備への対応も行います。
     """
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(logging.INFO if verbose else logging.WARNING)
     ctx.obj = Context(config)
 
 

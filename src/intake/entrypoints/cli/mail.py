@@ -11,13 +11,13 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from intake.bootstrap import LockBusy, mail_date
+from intake.bootstrap import LockBusy
 from intake.domain.labels import OUTCOME_LABELS
-from intake.domain.model import TOKYO, Outcome
+from intake.domain.model import Outcome
 from intake.domain.readmodel import AttachmentView, MessageDetail, MessageView
 from intake.domain.timefmt import iso_jst, short_jst
 from intake.entrypoints.cli.context import Context, pass_ctx
-from intake.entrypoints.cli.exits import EXIT_FAILURE, operator_errors
+from intake.entrypoints.cli.exits import EXIT_CONFIG, EXIT_FAILURE, operator_errors
 from intake.entrypoints.cli.output import (
     Column,
     echo,
@@ -26,6 +26,7 @@ from intake.entrypoints.cli.output import (
 )
 from intake.entrypoints.cli.params import list_options, page_of
 from intake.services.ingest import Source, record_message
+from intake.services.received import received_time
 from intake.services.views import messages as message_views
 
 SEARCH_HELP = "氏名（ローマ字・漢字・かな）、差出人、件名、受付番号、Message-ID で探す。"
@@ -259,23 +260,24 @@ def messages_show(ctx: Context, message_pk: int, all_headers: bool, as_json: boo
 def ingest(ctx: Context, files: tuple[Path, ...], received_at: datetime | None) -> None:
     """ローカルの .eml ファイルを、メールボックスから届いたものと同じ手順で判定・記録する。
 
-    過去分の取り込みや、メールボックスなしでの動作確認に使います。
+    過去分の取り込みや、メールボックスなしでの動作確認に使います。受信日時が分からない
+    ファイル（Date ヘッダーがない・読めない）は記録せずに 1 行で知らせ、ほかのファイルは
+    記録して、終了コード 2 で終わります。
     """
     app = ctx.app()
-    failures = 0
+    needs_time = 0
     for path in files:
         raw = path.read_bytes()
-        when = received_at or mail_date(raw)
-        if when is None:
+        received = received_time(raw, received_at)
+        if received.at is None:
             echo(
-                f"{path}: 受信日時が分かりません（Date: ヘッダーなし）。"
-                "--received-at を指定してください。",
+                f"{path}: {received.problem}。"
+                "このファイルには --received-at で受信日時を指定してください。",
                 err=True,
             )
-            failures += 1
+            needs_time += 1
             continue
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=TOKYO)
+        when = received.at
         result = record_message(
             app.uow(),
             app.store,
@@ -288,5 +290,5 @@ def ingest(ctx: Context, files: tuple[Path, ...], received_at: datetime | None) 
         echo(f"{path.name}: {label}（記録番号 {result.message_pk}）")
         for r in result.reasons:
             echo(f"  - {r.code}: {r.message}")
-    if failures:
-        sys.exit(EXIT_FAILURE)
+    if needs_time:
+        sys.exit(EXIT_CONFIG)  # a usage problem: the command needs --received-at for those

@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from intake.domain.readmodel import Paged
-from intake.domain.text import visible
+from intake.domain.text import is_format_control, visible
 
 T = TypeVar("T")
 UNBOUNDED = 10_000  # "as wide as the content"
@@ -33,7 +33,12 @@ _GAP = 2  # cells between two columns (a divider and a space)
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """JSON for scripts; format controls travel as JSON's own ``\\u`` escapes (the data is
+    unchanged, and a terminal showing it is not reordered)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if not text.isascii():
+        text = "".join(json.dumps(ch)[1:-1] if is_format_control(ch) else ch for ch in text)
+    sys.stdout.write(text + "\n")
 
 
 def output_width(stream: TextIO | None = None) -> int | None:
