@@ -18,6 +18,7 @@ from intake.bootstrap import build_app
 from intake.devtools.demo import PDF, XLSX, demo_mails, jst, pdf, xlsx
 from intake.devtools.samplemail import SampleAttachment, build_mail
 from intake.devtools.smtpserver import SmtpTestServer
+from intake.services.views.messages import list_messages
 
 from support import Desk, run_intake
 
@@ -115,8 +116,8 @@ def test_real_world_variants_of_a_complete_application_are_accepted(
 
 def message_notes(desk: Desk) -> dict[int, list[str]]:
     app = build_app(desk.settings)
-    with app.uow() as uow:
-        return {m.id: list(m.notes) for m in uow.repo.messages()}
+    with app.read() as q:
+        return {m.id: list(m.notes) for m in list_messages(q).items}
 
 
 def test_what_was_repaired_is_said_in_the_record(desk: Desk) -> None:
