@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -80,6 +81,18 @@ _LANGUAGES = (
     "スペイン語",
     "タガログ語",
     "ネパール語",
+)
+
+
+MAX_POSTS = 4
+_ENTRY_COLUMNS = (
+    "period_from",
+    "period_to",
+    "organisation",
+    "window_name",
+    "employment_type",
+    "days_worked",
+    "duties",
 )
 
 
@@ -171,6 +184,13 @@ def _pdf(rng: random.Random, size: int) -> bytes:
     return head + image_head + rng.randbytes(image_size) + tail
 
 
+@cache
+def _blank(form_id: str) -> FilledForm:
+    # Loading a blank form costs several times more than filling and saving it; every field
+    # and table row is written for each applicant, so one loaded copy serves them all.
+    return FilledForm.blank(form_id)
+
+
 def application_mail(seed: int, index: int, pdf_bytes: int = DEFAULT_PDF_BYTES) -> bytes:
     """Mail ``index``: one applicant's two filled forms and employment certificate."""
     rng = random.Random(f"mail/{seed}/{index}")
@@ -182,7 +202,7 @@ def application_mail(seed: int, index: int, pdf_bytes: int = DEFAULT_PDF_BYTES) 
     window = f"{city}外国人総合相談センター"
     language = rng.choice(_LANGUAGES)
 
-    form1 = FilledForm.blank(term.form_id).fill(
+    form1 = _blank(term.form_id).fill(
         application_date=arrived.date(),
         name_kanji=person.kanji,
         name_kana=person.kana,
@@ -208,7 +228,7 @@ def application_mail(seed: int, index: int, pdf_bytes: int = DEFAULT_PDF_BYTES) 
 
     # Two to four posts, back to back, ending before the term's training starts: always more
     # than a year of tenure and 180 days worked within the 5 years before it.
-    form2 = FilledForm.blank("CSF-R7-FORM2").fill(
+    form2 = _blank("CSF-R7-FORM2").fill(
         name_kanji=person.kanji,
         name_romaji=person.romaji,
         declaration_date=arrived.date(),
@@ -216,10 +236,12 @@ def application_mail(seed: int, index: int, pdf_bytes: int = DEFAULT_PDF_BYTES) 
     )
     end = date(arrived.year, arrived.month, 1) - timedelta(days=1)
     periods = []
-    for _ in range(rng.randrange(2, 5)):
+    for _ in range(rng.randrange(2, MAX_POSTS + 1)):
         start = date(end.year - 1, end.month, 1) + timedelta(days=rng.randrange(0, 60))
         periods.append((start, end))
         end = start - timedelta(days=1)
+    for row in range(len(periods) + 1, MAX_POSTS + 1):  # left over from the previous applicant
+        form2.set_entry(row, **{column: None for column in _ENTRY_COLUMNS})
     for row, (start, finish) in enumerate(reversed(periods), start=1):
         form2.set_entry(
             row,

@@ -19,14 +19,14 @@ import io
 import json
 import os
 import sqlite3
-from typing import Any
+from typing import Any, cast
 
 import mailparser
 import openpyxl
 from imap_tools import MailBoxUnencrypted, MailMessage
 
 
-class RawMailMessage(MailMessage):  # type: ignore[misc]
+class RawMailMessage(MailMessage):
     """imap_tools' message, keeping the fetched bytes for mail-parser."""
 
     def __init__(self, fetch_data: list[Any]) -> None:
@@ -58,7 +58,8 @@ def main() -> None:
     mailbox = MailBoxUnencrypted(args.host, args.port)
     mailbox.email_message_class = RawMailMessage
     with mailbox.login(args.user, os.environ[args.password_env], "INBOX"):
-        for message in mailbox.fetch(mark_seen=False):  # bulk=False: one FETCH per message
+        for fetched in mailbox.fetch(mark_seen=False):  # bulk=False: one FETCH per message
+            message = cast(RawMailMessage, fetched)
             seen += 1
             mail = mailparser.parse_from_bytes(message.raw)
             name = mail.subject.partition("_")[2].strip()
@@ -74,7 +75,7 @@ def main() -> None:
             complete += ok
             db.execute(
                 "INSERT INTO received VALUES (?, ?, ?, ?, ?, ?)",
-                (int(message.uid), mail.subject, str(mail.from_), name, len(forms) + others, ok),
+                (message.uid, mail.subject, str(mail.from_), name, len(forms) + others, ok),
             )
             db.commit()
     db.close()
