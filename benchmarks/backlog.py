@@ -31,8 +31,9 @@ import json
 import statistics
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from applications import DEFAULT_PDF_BYTES, cached_mails, default_cache_dir, received_at
@@ -136,12 +137,12 @@ def run_intake(server: MailServer, user: str, messages: int, attachment_max_byte
 
 
 def seed_server(server: MailServer, paths: Sequence[Path], seed: int) -> str:
-    def mails() -> object:
+    def mails() -> Iterator[tuple[bytes, datetime]]:
         for path in paths:
             yield path.read_bytes(), received_at(seed, int(path.stem))
 
     print(f"seeding the private Dovecot with {len(paths)} mails", flush=True)
-    return server.seed(mails())  # type: ignore[arg-type]
+    return server.seed(mails())
 
 
 def measure(
