@@ -50,6 +50,7 @@ from harness import (
     print_table,
     print_targets,
     run_measured,
+    stop_cleanly_on_sigterm,
 )
 
 CONTENDERS = ("floor", "naive", "intake")
@@ -324,4 +325,5 @@ def flat(server: MailServer, args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
+    stop_cleanly_on_sigterm()
     sys.exit(main())

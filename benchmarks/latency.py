@@ -26,7 +26,14 @@ from contextlib import closing
 from pathlib import Path
 
 from applications import cached_mails, default_cache_dir, received_at
-from harness import IntakeDesk, MailServer, Target, load_average, print_targets
+from harness import (
+    IntakeDesk,
+    MailServer,
+    Target,
+    load_average,
+    print_targets,
+    stop_cleanly_on_sigterm,
+)
 
 DB_POLL = 0.02
 TARGET_SECONDS = 2.0
@@ -163,4 +170,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    stop_cleanly_on_sigterm()
     sys.exit(main())

@@ -29,6 +29,7 @@ from harness import (
     median_spread,
     print_table,
     print_targets,
+    stop_cleanly_on_sigterm,
 )
 
 HELP_MARGIN = 0.3  # seconds over `python -c pass`
@@ -114,4 +115,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    stop_cleanly_on_sigterm()
     sys.exit(main())
