@@ -14,7 +14,6 @@ applicant plus one other attachment (``complete``), so the work is checked, not 
 
 from __future__ import annotations
 
-import argparse
 import email
 import io
 import json
@@ -24,6 +23,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 
 import openpyxl
+from contender_args import mailbox_parser
 from imapclient import IMAPClient
 
 FETCH_BATCH = 20  # messages per FETCH, intake's default fetch_batch_size
@@ -60,11 +60,7 @@ def form_cells(data: bytes) -> list[object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--user", required=True)
-    parser.add_argument("--password-env", default="BENCH_IMAP_PASSWORD")
+    parser = mailbox_parser(__doc__.splitlines()[0])
     parser.add_argument("--folder", default="INBOX")
     args = parser.parse_args()
 

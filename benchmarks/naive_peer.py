@@ -13,7 +13,6 @@ Prints one JSON line like the floor: messages seen and ``complete`` ones.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import io
 import json
@@ -23,6 +22,7 @@ from typing import Any, cast
 
 import mailparser
 import openpyxl
+from contender_args import mailbox_parser
 from imap_tools import MailBoxUnencrypted, MailMessage
 
 
@@ -40,11 +40,7 @@ def form_cells(data: bytes) -> list[object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--user", required=True)
-    parser.add_argument("--password-env", default="BENCH_IMAP_PASSWORD")
+    parser = mailbox_parser(__doc__.splitlines()[0])
     parser.add_argument("--database", required=True)
     args = parser.parse_args()
 
