@@ -26,16 +26,21 @@ from intake.adapters.lock import LockBusy, exclusive
 from intake.adapters.orm import make_engine
 from intake.adapters.passwords import Argon2Passwords
 from intake.adapters.queries import SqlQueries
+from intake.adapters.queryselection import SqlSelectionQueries
 from intake.adapters.schema import SchemaOutdated, current_revision, ensure_current, upgrade
 from intake.adapters.secretkey import load_or_create_secret_key
 from intake.adapters.smtp import SmtpError, SmtpSender
 from intake.config import ConfigError, Settings, load_settings
+from intake.services import decision_notices
 from intake.services import notices as notice_service
 from intake.services.acks import SendReport, send_due
 from intake.services.cutoff import CutoffResult, run_cutoff
 from intake.services.poll import PollReport, ProgressCallback, poll_once, record_poll_error
+from intake.services.selection import ImportResult, import_decisions
+from intake.services.selection_guard import send_deadline_alert
 from intake.services.unit_of_work import UnitOfWork
-from intake.services.views.ports import ReadQueries
+from intake.services.views import selection as selection_views
+from intake.services.views.ports import ReadQueries, SelectionQueries
 
 __all__ = [
     "App",
@@ -72,6 +77,12 @@ class App:
         with Session(self.engine) as session:
             yield SqlQueries(session)
 
+    @contextmanager
+    def read_selection(self) -> Iterator[SelectionQueries]:
+        """The selection's read-side queries, in one session that never writes."""
+        with Session(self.engine) as session:
+            yield SqlSelectionQueries(session)
+
     @property
     def documents(self) -> StoredDocuments:
         return StoredDocuments()
@@ -103,6 +114,50 @@ class App:
                 self.uow(), self.settings, self.smtp_sender, draft, operator=operator, again=again
             )
             return row.id
+
+    def import_decisions(
+        self, term_id: int, data: bytes, *, operator: str, over_capacity: bool
+    ) -> ImportResult:
+        """Record a filled selection workbook under the send lock (no notice goes out while
+        the decisions it tells change); LockBusy after a minute's wait."""
+        with exclusive(self.engine, self.settings.storage_dir, "send", wait=60.0):
+            return import_decisions(
+                self.uow(), self.settings, term_id, data, operator=operator,
+                over_capacity=over_capacity,
+            )  # fmt: skip
+
+    def send_decision_notices(
+        self, term_id: int, *, operator: str, after_deadline: bool
+    ) -> decision_notices.NotifyReport:
+        """Send a term's due decision notices under the send lock (LockBusy after a minute)."""
+        with exclusive(self.engine, self.settings.storage_dir, "send", wait=60.0):
+            return decision_notices.send_decision_notices(
+                self.uow(), self.settings, self.smtp_sender, term_id, operator=operator,
+                after_deadline=after_deadline,
+            )  # fmt: skip
+
+    def selection_guard(self, now: datetime) -> list[str]:
+        """The notice dates' warnings at ``now``; on a notice date with a 決定 unsent, the
+        operators' mail (once per term and date) and what kept it from going out."""
+        settings = self.settings
+        notes: list[str] = []
+        with self.read_selection() as q:
+            warnings = selection_views.deadline_warnings(
+                q, settings.terms, now, settings.ack.closure_days
+            )
+            due = [
+                (term, unsent)
+                for term in settings.terms
+                if term.decision_notice_by is not None
+                and (unsent := selection_views.alert_rows(q, term, now))
+            ]
+        for term, unsent in due:
+            note = send_deadline_alert(
+                self.uow(), settings, self.smtp_sender if settings.smtp else None, term, unsent
+            )
+            if note:
+                notes.append(f"{term.name}: {note}")
+        return warnings + notes
 
     @contextmanager
     def daemon_lock(self) -> Iterator[None]:

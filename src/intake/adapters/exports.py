@@ -65,7 +65,7 @@ def write_table(
     fmt: Format,
 ) -> int:
     """Write one table (a header row, then ``rows``) atomically; return the number of rows."""
-    with _atomic_in_folder(path) as tmp:
+    with atomic_in_folder(path) as tmp:
         if fmt == "csv":
             return _write_csv(tmp, columns, rows)
         return _write_xlsx(tmp, title, columns, rows)
@@ -100,7 +100,7 @@ def _write_xlsx(
         count += 1
         for c, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
             cell = sheet.cell(row=r, column=c)
-            _set_xlsx_value(cell, column, value)
+            set_xlsx_value(cell, column, value)
             if column.kind == "wrap":
                 cell.alignment = wrap
     sheet.freeze_panes = "A2"
@@ -109,7 +109,8 @@ def _write_xlsx(
     return count
 
 
-def _set_xlsx_value(cell: Any, column: Column, value: object) -> None:
+def set_xlsx_value(cell: Any, column: Column, value: object) -> None:
+    """One cell as its column's kind: dates and numbers as such, text never as a formula."""
     if value is None:
         return
     if isinstance(value, datetime):
@@ -176,7 +177,8 @@ def _check_width(row: Sequence[object], columns: Sequence[Column]) -> None:
 
 
 @contextmanager
-def _atomic_in_folder(path: Path) -> Iterator[Path]:
+def atomic_in_folder(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` (its folder created) that replaces it on success."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_target(path) as tmp:
         yield tmp

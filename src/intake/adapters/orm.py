@@ -419,6 +419,10 @@ class LoginAttempt(Base):
     result: Mapped[str] = mapped_column(String(20))  # success | failure | refused
 
 
+# The selection's tables live in a module of their own, registered on Base by this import.
+from intake.adapters import orm_selection  # noqa: E402, F401
+
+
 def make_engine(url: str) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":

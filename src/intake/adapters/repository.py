@@ -17,6 +17,7 @@ from intake.adapters.orm import (
     Rejection,
     TermCutoff,
 )
+from intake.adapters.selectionrepo import SelectionRepository
 from intake.domain.lifecycle import (
     CANCELLABLE,
     ApplicationStatus,
@@ -27,7 +28,9 @@ from intake.domain.lifecycle import (
 from intake.domain.model import Outcome
 
 
-class Repository:
+class Repository(SelectionRepository):
+    """Queries by concept; the selection's are :class:`SelectionRepository`'s."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from intake.domain.eligibility import EligibilityStatus
 from intake.domain.lifecycle import (
     ApplicationStatus,
+    Decision,
     NoticeState,
     RejectionStatus,
     Resolution,
@@ -45,6 +46,26 @@ ACK_LABELS: dict[SendStatus, str] = {
 DEFICIENCY_NOTICE_LABELS: dict[SendStatus, str] = {
     **ACK_LABELS,
     SendStatus.HELD: "送信結果不明で保留",
+}
+
+# The agency's decision, as written in the selection workbook's 決定 column (and read back).
+DECISION_LABELS: dict[Decision, str] = {
+    Decision.SELECTED: "決定",
+    Decision.WAITLISTED: "補欠",
+    Decision.NOT_SELECTED: "見送り",
+}
+
+# The notice each decision is told by (a 補欠 is told nothing).
+DECISION_NOTICE_NAMES: dict[Decision, str] = {
+    Decision.SELECTED: "受講決定のお知らせ",
+    Decision.NOT_SELECTED: "選考結果のお知らせ",
+}
+
+# A decision notice's outbox state; a held one needs a person (unknown fate, or no usable
+# address in the 受講申込書).
+DECISION_NOTICE_LABELS: dict[SendStatus, str] = {
+    **ACK_LABELS,
+    SendStatus.HELD: "保留（要確認）",
 }
 
 # Whether a rejection's applicant was told (all its 不備のご連絡 together), as one word for lists.
@@ -124,6 +145,7 @@ REASON_LABELS: dict[ReasonCode, str] = {
 # Every state's label, whichever lifecycle it belongs to (for refusals and histories).
 _STATE_LABELS: dict[type[StrEnum], Mapping[Any, str]] = {
     ApplicationStatus: APPLICATION_STATUS_LABELS,
+    Decision: DECISION_LABELS,
     NoticeState: NOTICE_STATE_LABELS,
     SendStatus: ACK_LABELS,
     RejectionStatus: REJECTION_STATUS_LABELS,
@@ -165,4 +187,12 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "export.applications": "申込者一覧を書き出し",
     "export.rejections": "不備ログを書き出し",
     "attachments.get": "添付書類を書き出し",
+    "selection.prepare": "選考表を作成",
+    "selection.import": "選考表を取り込み",
+    "selection.decide": "決定を記録",
+    "selection.notify": "決定のお知らせを送信",
+    "selection.hold": "決定のお知らせを保留",
+    "selection.release": "決定のお知らせを送信待ちに戻した",
+    "selection.confirm": "決定のお知らせの到着を確認",
+    "selection.deadline_alert": "通知期日の警告メール",
 }

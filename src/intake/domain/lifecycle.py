@@ -6,11 +6,11 @@ the lifecycle does not allow raises :class:`IllegalTransition`, whose str() is o
 for an operator. Services assign the results; nothing else writes a state.
 
 The outbox lifecycle (:class:`SendStatus`) is shared by every mail intake sends one by one to
-an applicant: the 受付完了 acknowledgement, the 不備のご連絡 and, later, the selection's decision
-notices. Its promise: a mail is never sent twice and never silently dropped. A mail whose
-fate is unknown (the process died while sending, or the connection dropped after the data)
-is ``held`` for an operator, and only an operator's ``release`` puts a mail that may have
-arrived back in the queue.
+an applicant: the 受付完了 acknowledgement, the 不備のご連絡 and the selection's decision
+notices (受講決定のお知らせ, 選考結果のお知らせ). Its promise: a mail is never sent twice and
+never silently dropped. A mail whose fate is unknown (the process died while sending, or the
+connection dropped after the data) is ``held`` for an operator, and only an operator's
+``release`` puts a mail that may have arrived back in the queue.
 """
 
 from __future__ import annotations
@@ -194,6 +194,31 @@ def confirm(state: SendStatus) -> SendStatus:
     """Operator: a held mail did arrive."""
     _require(state, frozenset({SendStatus.HELD}), "送信済みにできません")
     return SendStatus.SENT
+
+
+# -- the selection's decisions ----------------------------------------------------------------
+class Decision(StrEnum):
+    """The agency's decision on one application (受講生の決定), as an import records it.
+
+    intake never decides: the agency writes 決定 / 補欠 / 見送り in the workbook intake prepared.
+    Which decision may still change is :mod:`intake.domain.selection_import`'s to say.
+    """
+
+    SELECTED = "selected"  # 決定: told by 受講決定のお知らせ
+    WAITLISTED = "waitlisted"  # 補欠: may become 決定 until the notice date, and is told nothing
+    NOT_SELECTED = "not_selected"  # 見送り: told by 選考結果のお知らせ when the term says so
+
+
+def reached_applicant(state: SendStatus, *, started: bool) -> bool:
+    """Whether a decision notice may be with its applicant, so that its decision is final.
+
+    Sent (or confirmed by an operator), or held / still sending after its data went to the
+    server (``started``: it has a Message-ID). A notice held before it was ever sent (the
+    受講申込書 had no usable address) never left intake.
+    """
+    if state is SendStatus.SENT:
+        return True
+    return started and state in MAY_HAVE_ARRIVED
 
 
 # -- rejections ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -128,8 +128,12 @@ def _with_time_of_day(value: object) -> object:
 AwareDatetime = Annotated[datetime, BeforeValidator(_with_time_of_day), AfterValidator(_aware)]
 
 
+# Decision notices are due by this time (Tokyo) on the term's decision_notice_by.
+DECISION_NOTICE_TIME = time(17, 0)
+
+
 class Term(BaseModel):
-    """One application term (期): its period and capacity."""
+    """One application term (期): its period and capacity, and what the selection needs."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -139,12 +143,33 @@ class Term(BaseModel):
     closes_at: AwareDatetime
     capacity: int = Field(default=60, ge=1)
     training_starts_on: date
+    # 受講生の決定: selected applicants are told by 17:00 Tokyo time on this date; no notice
+    # by then means not selected (the recruitment page).
+    decision_notice_by: date | None = None
+    # Also tell 見送り (選考結果のお知らせ); by default only the selected are written to.
+    notify_not_selected: bool = False
+    # Quoted by the notice as written (free text).
+    venue: str | None = None
+    training_dates: str | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Term:
         if self.closes_at <= self.opens_at:
             raise ValueError(f"{self.name}: closes_at が opens_at 以前です")
+        closing_day = self.closes_at.astimezone(TOKYO).date()
+        if self.decision_notice_by is not None and self.decision_notice_by < closing_day:
+            raise ValueError(
+                f"{self.name}: decision_notice_by（{self.decision_notice_by}）が締切日"
+                f"（{closing_day}）より前です"
+            )
         return self
+
+    @property
+    def decision_deadline(self) -> datetime | None:
+        """When decision notices are due: 17:00 Tokyo time on ``decision_notice_by``."""
+        if self.decision_notice_by is None:
+            return None
+        return datetime.combine(self.decision_notice_by, DECISION_NOTICE_TIME, tzinfo=TOKYO)
 
     def contains(self, instant: datetime) -> bool:
         return self.opens_at <= instant <= self.closes_at

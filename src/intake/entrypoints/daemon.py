@@ -4,7 +4,10 @@ Jobs (APScheduler 3, one worker each, never overlapping, missed runs coalesced):
 - poll the mailbox every ``[imap] poll_interval`` seconds;
 - send due acknowledgements every ``[ack] send_interval`` seconds (when [smtp] is set);
 - run each term's cutoff once its ``closes_at`` has passed (checked every minute; a failed
-  one is tried again; one missed by more than a week is left to `intake cutoff`).
+  one is tried again; one missed by more than a week is left to `intake cutoff`);
+- guard each term's ``decision_notice_by`` (every five minutes): from three business days
+  before it, log a warning (once a day per state) while decisions or notices are missing; on
+  the day itself mail ``[cutoff] notify`` once if a 受講決定のお知らせ is unsent.
 With ``[web] enabled = true`` it also serves the operator console (see entrypoints.web).
 SIGTERM/SIGINT stop it cleanly: the message in hand is finished, nothing new is started.
 An edited config is taken in within seconds (or at once on SIGHUP), so extending a deadline
@@ -19,7 +22,7 @@ import logging
 import signal
 import threading
 from contextlib import ExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -35,6 +38,8 @@ log = logging.getLogger("intake.daemon")
 
 # Cutoffs the daemon runs by itself; older missed ones wait for an operator.
 AUTO_CUTOFF_WITHIN = timedelta(days=7)
+# How often the notice dates are looked at (the warning mail is sent once regardless).
+SELECTION_GUARD_SECONDS = 300
 
 
 class Daemon:
@@ -44,6 +49,7 @@ class Daemon:
         self.config_watcher = ConfigWatcher(app, config_path) if config_path else None
         self.stopping = threading.Event()
         self._warned: set[int] = set()
+        self._guard_logged: set[tuple[date, str]] = set()
         self.scheduler = BackgroundScheduler(
             timezone=TOKYO,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -90,6 +96,16 @@ class Daemon:
         if result.summary_note:
             log.warning("cutoff term %s: %s", term_id, result.summary_note)
 
+    def selection_guard(self) -> None:
+        if self.stopping.is_set():
+            return
+        now = datetime.now(UTC)
+        today = now.astimezone(TOKYO).date()
+        for line in self.app.selection_guard(now):
+            if (today, line) not in self._guard_logged:
+                log.warning("selection: %s", line)
+                self._guard_logged.add((today, line))
+
     # -- lifecycle ---------------------------------------------------------------------------
     def schedule(self) -> None:
         now = datetime.now(UTC)
@@ -113,6 +129,12 @@ class Daemon:
         # is tried again, and a deadline passes even if the daemon was restarted around it.
         self.scheduler.add_job(
             self.due_cutoffs, IntervalTrigger(seconds=60), id="cutoffs", next_run_time=now
+        )
+        self.scheduler.add_job(
+            self.selection_guard,
+            IntervalTrigger(seconds=SELECTION_GUARD_SECONDS),
+            id="selection",
+            next_run_time=now,
         )
         self.scheduler.add_job(self.reload_config, IntervalTrigger(seconds=5), id="config")
         self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)

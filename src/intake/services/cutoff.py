@@ -15,16 +15,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from intake.adapters.mailcompose import build_message, message_bytes, new_message_id, render
+from intake.adapters.mailcompose import render
 from intake.adapters.orm import Application, TermCutoff
 from intake.adapters.roster import write_roster
 from intake.adapters.smtp import SmtpSender
 from intake.config import Settings
 from intake.domain.eligibility import EligibilityStatus
 from intake.domain.labels import REASON_LABELS
-from intake.domain.lifecycle import ApplicationStatus, RejectionStatus, SendOutcome
+from intake.domain.lifecycle import ApplicationStatus, RejectionStatus
 from intake.domain.model import TOKYO, ReasonCode, Term
 from intake.services.exports import roster_row
+from intake.services.operator_mail import mail_operators
 from intake.services.poll import PollReport
 from intake.services.unit_of_work import UnitOfWork
 
@@ -158,36 +159,15 @@ def _send_summary(
         },
         custom_dir=settings.custom_templates_dir,
     )
-    failures: list[str] = []
-    sent_to: list[str] = list(cutoff.summary.get("sent_to", []))
-    try:
-        with sender_factory() as sender:
-            for recipient in recipients:
-                if recipient in sent_to:
-                    continue  # a retry goes only to those who did not get it
-                message = build_message(
-                    from_address=settings.smtp.from_address,
-                    from_name=settings.smtp.from_name,
-                    to=recipient,
-                    subject=f"【intake】{term.name} 締切集計（第{cutoff.version}版）",
-                    text_body=body,
-                    html_body=None,
-                    charset="utf-8",
-                    in_reply_to=None,
-                    references=None,
-                    reply_to=None,
-                    message_id=new_message_id(settings.smtp.from_address),
-                    auto_submitted=True,
-                )
-                result = sender.send(
-                    message_bytes(message), sender=settings.smtp.from_address, recipient=recipient
-                )
-                if result.outcome is SendOutcome.SENT:
-                    sent_to.append(recipient)
-                else:
-                    failures.append(f"{recipient}: {result.detail}")
-    except Exception as exc:  # the cutoff itself is done; the summary is retried next run
-        failures.append(f"{type(exc).__name__}: {exc}")
+    mailing = mail_operators(
+        settings,
+        sender_factory,
+        recipients,
+        subject=f"【intake】{term.name} 締切集計（第{cutoff.version}版）",
+        body=body,
+        already=[str(r) for r in cutoff.summary.get("sent_to", [])],
+    )
+    failures, sent_to = mailing.failures, mailing.sent_to
     cutoff.summary = {**cutoff.summary, "sent_to": sent_to}  # a new dict: JSON is saved whole
     note = "集計メールを送れませんでした: " + "; ".join(failures) if failures else None
     cutoff.summary_note = note

@@ -9,8 +9,8 @@ Everything an applicant wrote (subjects, names, file names, bodies) is kept as w
 hostile input, for the showing side to escape.
 
 One module per concept: :mod:`.paging` (pages, sorts, filters), :mod:`.mail`,
-:mod:`.rejections`, :mod:`.applications`, :mod:`.desk`; every record is importable from
-here.
+:mod:`.rejections`, :mod:`.applications`, :mod:`.desk`, :mod:`.selection`; every record is
+importable from here.
 """
 
 from __future__ import annotations
@@ -53,6 +53,11 @@ from intake.domain.readmodel.rejections import (
     RejectionDetail,
     RejectionView,
 )
+from intake.domain.readmodel.selection import (
+    DecisionNoticeView,
+    SelectionDetail,
+    SelectionRow,
+)
 
 __all__ = [
     "ALL",
@@ -65,6 +70,7 @@ __all__ = [
     "AttachmentView",
     "AuditEntry",
     "CutoffView",
+    "DecisionNoticeView",
     "DeskStatus",
     "ExperienceView",
     "FormSummary",
@@ -81,6 +87,8 @@ __all__ = [
     "RejectionFilter",
     "RejectionSort",
     "RejectionView",
+    "SelectionDetail",
+    "SelectionRow",
     "TermCounts",
     "TermOverview",
 ]

@@ -5,6 +5,7 @@
 - :mod:`.terms` ``terms list|check``, ``cutoff`` · :mod:`.export` ``export …``,
   ``attachments get`` · :mod:`.run` ``run``, ``status`` · :mod:`.demo` · :mod:`.users`
   ``users …`` · :mod:`.web` ``web`` (the console: :mod:`intake.entrypoints.web`)
+  · :mod:`.selection` ``selection …`` (受講生の決定)
 - shared: :mod:`.context`, :mod:`.exits` (exit codes), :mod:`.output`, :mod:`.params`
 
 Commands read through the read side (:mod:`intake.services.views`) and act through the
@@ -27,6 +28,7 @@ from intake.entrypoints.cli import (
     notify,
     rejections,
     run,
+    selection,
     terms,
     users,
     web,
@@ -75,6 +77,7 @@ for command in (
     export.attachments_group,
     terms.terms_group,
     terms.cutoff,
+    selection.selection,
     run.status,
     run.run,
     users.users,

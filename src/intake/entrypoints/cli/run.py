@@ -17,6 +17,7 @@ from intake.entrypoints.cli.context import Context, pass_ctx
 from intake.entrypoints.cli.exits import EXIT_BUSY, operator_errors
 from intake.entrypoints.cli.output import echo
 from intake.services.views import desk as views
+from intake.services.views import selection as selection_views
 
 
 def _term_sentence(overview: TermOverview) -> str:
@@ -35,7 +36,8 @@ def status(ctx: Context) -> None:
     """最後の取り込み、未処理の件数、送信待ち・保留の受付完了メール、締切の状況を表示する。"""
     app = ctx.app()
     with app.read() as q:
-        desk = views.desk_status(q, app.settings.terms, datetime.now(UTC))
+        now = datetime.now(UTC)
+        desk = views.desk_status(q, app.settings.terms, now)
     for mailbox in desk.mailboxes:
         echo(f"メールボックス {mailbox.account} / {mailbox.folder}")
         echo(f"  最後に取り込んだ日時: {short_jst(mailbox.last_poll_at) or '（まだありません）'}")
@@ -57,6 +59,10 @@ def status(ctx: Context) -> None:
         term = overview.term
         period = f"{short_jst(term.opens_at)}〜{short_jst(term.closes_at)}"
         echo(f"{term.name}: {period} {_term_sentence(overview)}")
+    with app.read_selection() as sq:
+        closures = app.settings.ack.closure_days
+        for warning in selection_views.deadline_warnings(sq, app.settings.terms, now, closures):
+            echo(f"警告: {warning}")
 
 
 @click.command()

@@ -24,6 +24,7 @@ from intake.domain.readmodel import (
     AttachmentView,
     AuditEntry,
     CutoffView,
+    DecisionNoticeView,
     FormSummary,
     MailboxView,
     MailContent,
@@ -34,6 +35,7 @@ from intake.domain.readmodel import (
     Paged,
     RejectionFilter,
     RejectionView,
+    SelectionRow,
     TermCounts,
 )
 
@@ -76,6 +78,28 @@ class ReadQueries(Protocol):
     def cutoffs(self, term_id: int | None) -> tuple[CutoffView, ...]: ...
 
     def term_counts(self, terms: Sequence[Term]) -> Mapping[int, TermCounts]: ...
+
+
+class SelectionQueries(Protocol):
+    """The selection's queries (:mod:`intake.adapters.queryselection`): rows carry the form's
+    fields the selection looks at, the decision and the latest notice of that decision."""
+
+    def selection_rows(self, term_id: int) -> tuple[SelectionRow, ...]:
+        """The term's current applications that are candidates (eligible or needing review)
+        or carry a decision, by id."""
+        ...
+
+    def selection_row(self, application_id: int) -> SelectionRow | None: ...
+
+    def decision_notices(self, application_id: int) -> tuple[DecisionNoticeView, ...]: ...
+
+    def decision_notices_by_id(self, notice_ids: Sequence[int]) -> tuple[DecisionNoticeView, ...]:
+        """In the order given (missing ones left out)."""
+        ...
+
+    def selection_form(self, application_id: int) -> Mapping[str, object]: ...
+
+    def decision_history(self, application_id: int) -> tuple[AuditEntry, ...]: ...
 
 
 class BlobStore(Protocol):

@@ -17,12 +17,21 @@ from intake.entrypoints.web.context import (
     settings_of,
 )
 from intake.services.views.desk import desk_status
+from intake.services.views.selection import deadline_warnings
 
 
 def dashboard(request: Request) -> Response:
-    with console_of(request).desk.read() as q:
-        status = desk_status(q, settings_of(request).terms, now(request))
-    return render(request, "dashboard.html", {"overview": status}, active="dashboard")
+    desk, settings, at = console_of(request).desk, settings_of(request), now(request)
+    with desk.read() as q:
+        status = desk_status(q, settings.terms, at)
+    with desk.read_selection() as sq:
+        selection = deadline_warnings(sq, settings.terms, at, settings.ack.closure_days)
+    return render(
+        request,
+        "dashboard.html",
+        {"overview": status, "selection_warnings": selection},
+        active="dashboard",
+    )
 
 
 def poll_now(request: Request) -> Response:
