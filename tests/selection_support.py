@@ -96,15 +96,15 @@ def selection_desk(
     database_url: str | None = None,
     *,
     term1: str = TERM1,
-    cutoff: bool = True,
+    cut_off: bool = True,
     **options: Any,
 ) -> Desk:
-    """The six applications taken in, and (unless ``cutoff`` is False) the term cut off."""
+    """The six applications taken in, and (unless ``cut_off`` is False) the term cut off."""
     desk = make_desk(database_url, smtp_port=smtp_server.port, term1=term1, **options)
     for n, person in enumerate(PEOPLE, start=1):
         desk.append(application_mail(person, n), person.received)
     desk.cli("poll", "--once")
-    if cutoff:
+    if cut_off:
         desk.cli("cutoff", "--term", "1", "--now", "2025-05-08T09:00:00+09:00")
     return desk
 

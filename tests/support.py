@@ -64,8 +64,8 @@ id = 1
 name = "第1期"
 opens_at = "2025-03-10T10:00:00+09:00"
 closes_at = "2025-05-07T17:00:00+09:00"
+capacity = 60
 training_starts_on = "2025-06-02"
-{term1}
 [[terms]]
 id = 2
 name = "第2期"
@@ -74,6 +74,9 @@ closes_at = "2025-07-01T17:00:00+09:00"
 capacity = 60
 training_starts_on = "2025-08-01"
 """
+
+# The first term's capacity line (the first in CONFIG): Desk.term1 takes its place.
+FIRST_TERM_CAPACITY = "capacity = 60\n"
 
 
 @dataclass
@@ -92,7 +95,7 @@ class Desk:
     smtp_extra: str = ""
     ack: str = ""
     cutoff: str = ""
-    term1: str = "capacity = 60"  # the rest of the first term's table
+    term1: str = ""  # in place of the first term's `capacity = 60` (capacity, selection keys)
     config_path: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -115,8 +118,7 @@ class Desk:
                 smtp_extra=self.smtp_extra,
                 ack=self.ack,
                 cutoff=self.cutoff,
-                term1=self.term1,
-            ),
+            ).replace(FIRST_TERM_CAPACITY, f"{self.term1 or 'capacity = 60'}\n", 1),
             encoding="utf-8",
         )
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from intake.adapters.orm import AuditEvent, make_engine
 from intake.adapters.smtp import SmtpSender
-from intake.devtools.smtpserver import SmtpTestServer
+from intake.devtools.smtpserver import Received, SmtpTestServer
 from intake.entrypoints.cli import main
 from intake.entrypoints.cli import selection as selection_cli
 
@@ -299,7 +299,7 @@ def test_prepare_waits_for_the_cutoff_and_status_warns_before_the_notice_date(
         make_desk,
         smtp_server,
         term1=f'capacity = 3\ndecision_notice_by = "{tomorrow.isoformat()}"',
-        cutoff=False,
+        cut_off=False,
     )
     refused = desk.cli("selection", "prepare", "--term", "1", "--out", str(tmp_path / "a.xlsx"),
                        expect=1)  # fmt: skip
@@ -308,3 +308,41 @@ def test_prepare_waits_for_the_cutoff_and_status_warns_before_the_notice_date(
     prepare(desk, tmp_path / "b.xlsx", "--before-cutoff")
     status = desk.cli("status").stdout
     assert "受講決定の通知期日" in status and "決定が未入力の申込 5 件" in status
+
+
+def test_the_notice_date_warns_and_mails_the_operators_once(
+    make_desk: Callable[..., Desk], smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
+    from intake.bootstrap import build_app
+    from intake.devtools.demo import jst
+
+    desk = selection_desk(make_desk, smtp_server, cutoff='notify = ["ops@example.jp"]')
+    app = build_app(desk.settings)
+
+    def alert_mails() -> list[Received]:
+        return [r for r in smtp_server.received if "通知期日" in parse(r)[0]["Subject"]]
+
+    def alerts() -> list[str]:
+        return [r.rcpt_tos[0] for r in alert_mails()]
+
+    assert app.selection_guard(jst(2099, 4, 1)) == []  # long before the date
+    (warning,) = app.selection_guard(jst(2099, 5, 11))
+    assert "通知期日は 5月12日（火） 17:00" in warning and "決定が未入力の申込 5 件" in warning
+    assert alerts() == []  # warned, not mailed: the day has not come
+
+    path = fill(prepare(desk, tmp_path / "選考表.xlsx"), decisions_for(desk, FIRST_CHOICE))
+    desk.cli("selection", "import", "--term", "1", str(path))
+    (warning,) = app.selection_guard(jst(2099, 5, 12, 9))
+    assert "未送信の受講決定のお知らせ 3 件" in warning
+    assert alerts() == ["ops@example.jp"]
+    body = parse(alert_mails()[0])[1]
+    assert references(desk)["CHIBA Jun"] in body and "千葉 純" in body
+    app.selection_guard(jst(2099, 5, 12, 9, 5))
+    app.selection_guard(jst(2099, 5, 12, 16, 0))
+    assert alerts() == ["ops@example.jp"]  # once, not on every look
+
+    desk.cli("selection", "notify", "--term", "1", "--yes")
+    assert app.selection_guard(jst(2099, 5, 12, 16, 30)) == []
+    late = app.selection_guard(jst(2099, 5, 13))
+    assert late == []  # everything told: nothing to say after the date either
+    app.engine.dispose()

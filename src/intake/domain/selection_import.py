@@ -150,7 +150,7 @@ def _row_problem(
     try:
         decision = read_decision(row.decision)
     except ValueError as exc:
-        problems.append(f"{where}: {reference} の決定 {exc}")
+        problems.append(f"{where}: {reference} の決定{exc}")
     else:
         if decision is None:
             problems.append(f"{where}: {reference} の決定が空欄です（決定・補欠・見送りのどれか）")
