@@ -55,6 +55,12 @@ def test_example_config_is_valid(tmp_path: Path) -> None:
     settings = load_settings(example)
     assert settings.imap.security == "ssl"
     assert [t.id for t in settings.terms] == [1, 2]
+    # The recruitment page's notice dates: 5/12 and 7/8, by 17:00.
+    assert [str(t.decision_deadline) for t in settings.terms] == [
+        "2025-05-12 17:00:00+09:00",
+        "2025-07-08 17:00:00+09:00",
+    ]
+    assert not settings.terms[0].notify_not_selected and settings.terms[0].venue
 
 
 def test_secret_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -207,6 +213,20 @@ def test_a_config_without_terms_is_refused(tmp_path: Path) -> None:
         (
             lambda t: t.replace("2025-05-07T17:00:00+09:00", "2025-03-01T17:00:00+09:00"),
             "第1期: closes_at が opens_at 以前です",
+        ),
+        (
+            lambda t: t.replace("capacity = 60", 'capacity = 60\ndecision_notice_by = "5/12"'),
+            '日付は "2025-08-01" の形で書いてください',
+        ),
+        (
+            lambda t: t.replace(
+                "capacity = 60", 'capacity = 60\ndecision_notice_by = "2025-05-01"'
+            ),
+            "第1期: decision_notice_by（2025-05-01）が締切日（2025-05-07）より前です",
+        ),
+        (
+            lambda t: t.replace("capacity = 60", 'capacity = 60\nnotify_not_selected = "はい"'),
+            "notify_not_selected の値が不正です: true か false で書いてください",
         ),
     ],
 )
