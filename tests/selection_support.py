@@ -3,13 +3,10 @@ filling the prepared workbook the way the agency would (openpyxl, like any sprea
 
 from __future__ import annotations
 
-import email
-import email.policy
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +15,7 @@ from openpyxl import load_workbook
 from intake.devtools.demo import XLSX, jst, pdf
 from intake.devtools.formfactory import FilledForm, sample_path
 from intake.devtools.samplemail import SampleAttachment, build_mail
-from intake.devtools.smtpserver import Received, SmtpTestServer
+from intake.devtools.smtpserver import SmtpTestServer
 
 from support import Desk
 
@@ -165,14 +162,6 @@ FIRST_CHOICE = {
     "BABA Yoko": "補欠",
     "DOI Mika": "見送り",
 }
-
-
-def parse(received: Received) -> tuple[EmailMessage, str]:
-    message = email.message_from_bytes(received.data, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    body = message.get_body(preferencelist=("plain",))
-    assert body is not None
-    return message, body.get_content()
 
 
 def listing(desk: Desk) -> dict[str, dict[str, Any]]:

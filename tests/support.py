@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import shutil
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from click.testing import CliRunner, Result
 
 from intake.config import Settings, load_settings
 from intake.devtools.dovecot import DovecotInstance, dovecot_unavailable_reason, start_dovecot
+from intake.devtools.smtpserver import Received
 from intake.entrypoints.cli import main
 
 # The one term (募集期) a minimal config needs (a config without terms is refused).
@@ -210,3 +214,12 @@ def wait_until(check: Callable[[], bool], timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.3)
     return False
+
+
+def parse_mail(received: Received) -> tuple[EmailMessage, str]:
+    """A mail the private SMTP server received, and its plain-text body."""
+    message = email.message_from_bytes(received.data, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return message, body.get_content()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -16,7 +13,7 @@ from intake.adapters.orm import AuditEvent, Notice, RejectionReason
 from intake.adapters.smtp import SmtpSender
 from intake.bootstrap import App, build_app
 from intake.devtools.demo import application, demo_mails, jst, pdf, xlsx
-from intake.devtools.smtpserver import Received, SmtpTestServer
+from intake.devtools.smtpserver import SmtpTestServer
 from intake.entrypoints.cli import notify as notify_cli
 from intake.entrypoints.cli.context import Context
 from intake.services.errors import NotFound
@@ -30,7 +27,7 @@ from intake.services.notices import (
 )
 from intake.services.unit_of_work import UnitOfWork
 
-from support import Desk
+from support import Desk, parse_mail
 
 pytestmark = pytest.mark.dovecot
 
@@ -78,14 +75,6 @@ def events(desk: Desk, rid: int) -> list[AuditEvent]:
         return notice_events(uow, rid)
 
 
-def parse(received: Received) -> tuple[EmailMessage, str]:
-    message = email.message_from_bytes(received.data, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    body = message.get_body(preferencelist=("plain",))
-    assert body is not None
-    return message, body.get_content()
-
-
 def test_notify_sends_one_notice_to_the_sender(desk: Desk, smtp_server: SmtpTestServer) -> None:
     rid = rejection_id(desk)
     result = notify(desk, str(rid), "--yes", "--operator", "佐々木")
@@ -97,7 +86,7 @@ def test_notify_sends_one_notice_to_the_sender(desk: Desk, smtp_server: SmtpTest
     (received,) = smtp_server.received
     assert received.rcpt_tos == ["suzuki@example.jp"]
     assert received.mail_from == "scfn@example.jp"
-    message, text = parse(received)
+    message, text = parse_mail(received)
     assert message["Subject"] == NOTICE_SUBJECT
     assert message["In-Reply-To"] == "<demo-4@example.jp>"
     assert message["References"] == "<demo-4@example.jp>"
@@ -144,7 +133,7 @@ def test_never_twice_unless_again(desk: Desk, smtp_server: SmtpTestServer) -> No
     third = notify(desk, str(rid), "--yes", "--again")
     assert third.exit_code == 0, third.output
     assert len(smtp_server.received) == 2
-    first_id, second_id = (parse(r)[0]["Message-ID"] for r in smtp_server.received)
+    first_id, second_id = (parse_mail(r)[0]["Message-ID"] for r in smtp_server.received)
     assert first_id != second_id
     assert [n.status for n in notices(desk, rid)] == ["sent", "sent"]
     assert [e.details["again"] for e in events(desk, rid)] == [False, True]
@@ -303,7 +292,7 @@ def test_internal_reason_is_left_out_of_a_mixed_notice(
     result = notify(desk, str(rid), "--yes")
     assert result.exit_code == 0, result.output
     assert "申込者には知らせません: PROCESSING_ERROR" in result.output
-    _, text = parse(smtp_server.received[0])
+    _, text = parse_mail(smtp_server.received[0])
     assert "内部エラー" not in text and "処理できませんでした" not in text
 
 
@@ -356,7 +345,7 @@ def test_missing_documents_only_invites_a_supplement_that_completes_it(
     desk.cli("poll", "--once")
     rid = rejection_id(desk, "yamada@example.jp")
     assert notify(desk, str(rid), "--yes").exit_code == 0
-    _, text = parse(smtp_server.received[0])
+    _, text = parse_mail(smtp_server.received[0])
     assert "山田 太郎 様" in text
     assert "在職証明書が添付されていませんでした。" in text
     assert SUPPLEMENT_SENTENCE in text

@@ -31,12 +31,11 @@ from selection_support import (
     fill,
     header_columns,
     listing,
-    parse,
     prepare,
     references,
     selection_desk,
 )
-from support import Desk
+from support import Desk, parse_mail
 
 pytestmark = pytest.mark.dovecot
 
@@ -118,7 +117,7 @@ def test_prepare_fill_import_notify(
     recipients = sorted(r.rcpt_tos[0] for r in smtp_server.received)
     assert recipients == sorted(BY_NAME[n].form_email for n in SELECTED)
     for received in smtp_server.received:
-        message, body = parse(received)
+        message, body = parse_mail(received)
         assert message["Subject"] == "【受講決定のお知らせ】外国人支援コーディネーター養成研修"
         person = next(p for p in PEOPLE if p.form_email == received.rcpt_tos[0])
         assert f"{person.kanji} 様" in body and refs[person.romaji] in body
@@ -260,6 +259,7 @@ def test_confirmation_and_not_selected_notices(
         make_desk,
         smtp_server,
         term1='capacity = 3\ndecision_notice_by = "2099-05-12"\nnotify_not_selected = true',
+        ack='charset = "iso-2022-jp"',  # the acknowledgement's setting holds for the notices
     )
     path = fill(prepare(desk, tmp_path / "選考表.xlsx"), decisions_for(desk, FIRST_CHOICE))
     desk.cli("selection", "import", "--term", "1", str(path))
@@ -278,12 +278,16 @@ def test_confirmation_and_not_selected_notices(
     accepted = answer("y\n")
     assert accepted.exit_code == 0, accepted.output
     assert "4 件送信" in accepted.output  # three 決定 and one 見送り; the 補欠 is told nothing
-    subjects = {r.rcpt_tos[0]: parse(r)[0]["Subject"] for r in smtp_server.received}
+    subjects = {r.rcpt_tos[0]: parse_mail(r)[0]["Subject"] for r in smtp_server.received}
     doi = BY_NAME["DOI Mika"].form_email
     assert subjects[doi] == "【選考結果のお知らせ】外国人支援コーディネーター養成研修"
     assert BY_NAME["BABA Yoko"].form_email not in subjects
+    for received in smtp_server.received:
+        body = parse_mail(received)[0].get_body(preferencelist=("plain",))
+        assert body is not None and body.get_content_charset() == "iso-2022-jp"
     assert (
-        "受講いただけない" in parse(next(r for r in smtp_server.received if r.rcpt_tos == [doi]))[1]
+        "受講いただけない"
+        in parse_mail(next(r for r in smtp_server.received if r.rcpt_tos == [doi]))[1]
     )
 
 
@@ -320,7 +324,7 @@ def test_the_notice_date_warns_and_mails_the_operators_once(
     app = build_app(desk.settings)
 
     def alert_mails() -> list[Received]:
-        return [r for r in smtp_server.received if "通知期日" in parse(r)[0]["Subject"]]
+        return [r for r in smtp_server.received if "通知期日" in parse_mail(r)[0]["Subject"]]
 
     def alerts() -> list[str]:
         return [r.rcpt_tos[0] for r in alert_mails()]
@@ -335,7 +339,7 @@ def test_the_notice_date_warns_and_mails_the_operators_once(
     (warning,) = app.selection_guard(jst(2099, 5, 12, 9))
     assert "未送信の受講決定のお知らせ 3 件" in warning
     assert alerts() == ["ops@example.jp"]
-    body = parse(alert_mails()[0])[1]
+    body = parse_mail(alert_mails()[0])[1]
     assert references(desk)["CHIBA Jun"] in body and "千葉 純" in body
     app.selection_guard(jst(2099, 5, 12, 9, 5))
     app.selection_guard(jst(2099, 5, 12, 16, 0))

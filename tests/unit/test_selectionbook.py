@@ -163,7 +163,7 @@ def test_progress_and_the_reported_notice_status() -> None:
     assert progress.selected_unsent == 3  # no address, not yet sent, failed
     reported = [r.notice_status.value if r.notice_status else None for r in rows]
     assert reported == [
-        "sent", "held", "held", "pending", None, None, None, None, "pending", "failed",
+        "sent", "held", "held", "pending", None, None, None, None, "held", "failed",
     ]  # fmt: skip
     told = replace(rows[5], notify_not_selected=True)
     assert told.notice_status is SendStatus.PENDING

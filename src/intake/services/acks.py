@@ -38,6 +38,7 @@ from intake.domain.model import TOKYO
 from intake.domain.schedule import ack_due_at
 from intake.domain.search import format_reference
 from intake.services import audit
+from intake.services.outbox import refuse_uncomposable, send_row
 from intake.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -176,30 +177,20 @@ def _send_one(
         try:
             data = _compose(settings, row, message_id)
         except Exception as exc:  # a template problem must not stop the others
-            log.exception("acknowledgement %s could not be composed", row.id)
-            row.status = lifecycle.refuse(row.status)
-            row.note = f"メール本文を作成できませんでした（{type(exc).__name__}: {exc}）"
-            uow.commit()
+            refuse_uncomposable(uow, row, exc, "acknowledgement")
             report.failed.append(row)
             return
-        # The point of no return: from here a crash leaves "sending", i.e. held for a person.
-        row.status = lifecycle.begin_send(row.status)
-        row.message_id = message_id
-        row.attempts += 1
-        uow.commit()
-        result = sender.send(data, sender=settings.smtp.from_address, recipient=row.to_address)
-        # Logged before it is committed: if the commit fails, the server's answer is not lost.
-        log.info("acknowledgement %s to %s: %s", row.id, row.to_address, result.outcome.value)
-        step = lifecycle.after_send(
-            row.status,
-            result.outcome,
-            row.attempts,
-            _retry_policy(settings),
-            detail=result.detail,
+        step = send_row(
+            uow,
+            row,
+            sender,
+            data,
+            from_address=settings.smtp.from_address,
+            message_id=message_id,
+            policy=_retry_policy(settings),
+            what="acknowledgement",
         )
-        row.status, row.note = step.status, step.note
         if step.status is SendStatus.SENT:
-            row.sent_at = datetime.now(UTC)
             report.sent.append(row)
         elif step.status is SendStatus.HELD:
             report.held.append(row)

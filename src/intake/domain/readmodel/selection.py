@@ -20,12 +20,13 @@ from intake.domain.readmodel.rejections import AuditEntry
 from intake.domain.search import format_reference
 from intake.domain.selection import notice_due
 
-# How a notice's state is reported to scripts (`selection list --json`): in flight counts as
-# pending; a cancelled notice is no notice.
+# How a notice's state is reported to scripts (`selection list --json`): claimed counts as
+# pending (it was never started); "sending" outside a run is a run that died, held by the
+# next one (it may have arrived); a cancelled notice is no notice.
 _REPORTED: dict[SendStatus, SendStatus] = {
     SendStatus.PENDING: SendStatus.PENDING,
     SendStatus.CLAIMED: SendStatus.PENDING,
-    SendStatus.SENDING: SendStatus.PENDING,
+    SendStatus.SENDING: SendStatus.HELD,
     SendStatus.SENT: SendStatus.SENT,
     SendStatus.HELD: SendStatus.HELD,
     SendStatus.FAILED: SendStatus.FAILED,
