@@ -310,6 +310,11 @@ def test_prepare_waits_for_the_cutoff_and_status_warns_before_the_notice_date(
     assert "締切処理" in refused.stderr and "--before-cutoff" in refused.stderr
     assert not (tmp_path / "a.xlsx").exists()
     prepare(desk, tmp_path / "b.xlsx", "--before-cutoff")
+    (tmp_path / "a file").write_text("not a folder")
+    unwritable = tmp_path / "a file" / "c.xlsx"
+    args = ("selection", "prepare", "--term", "1", "--out", str(unwritable), "--before-cutoff")
+    failed = desk.cli(*args, expect=1)
+    assert "に書き込めません" in failed.stderr and "Traceback" not in failed.stderr
     status = desk.cli("status").stdout
     assert "受講決定の通知期日" in status and "決定が未入力の申込 5 件" in status
 

@@ -194,7 +194,10 @@ def prepare_workbook(
             ineligible=[_book_row(c, 0, None) for c in ineligible],
             summary=summarise(candidates, term.capacity),
         )
-        write_selection_book(path, content)  # before the commit: no record of a missing file
+        try:
+            write_selection_book(path, content)  # before the commit: no record without a file
+        except OSError as exc:
+            raise SelectionError(f"{path} に書き込めません（{exc.strerror or exc}）") from None
         audit.record(
             uow,
             operator=operator,
